@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each installs what is missing (a pinned uv, then the locked environment) and is quick
+# when everything is already in place.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint benchmark clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --python $(PYTHON)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/crmwh refresh
+	@echo
+	@echo "Open the Dagster UI on this warehouse with:"
+	@echo "    $(VENV)/bin/dagster dev"
+	@echo "then browse http://127.0.0.1:3000 (assets, checks, runs, the daily schedule and sensor)."
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check orchestration expectations tests
+	$(VENV)/bin/ruff format --check orchestration expectations tests
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache
