@@ -1,0 +1,19 @@
+"""The Dagster code location: assembles the definitions of defs/, nothing else."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from .defs.ingestion.assets import raw_exports
+from .defs.ingestion.sensors import new_batch_sensor
+from .defs.operations.jobs import daily_refresh, daily_refresh_schedule
+from .defs.resources import build_resources
+from .defs.transform.assets import dbt_models, dbt_resource
+
+defs = dg.Definitions(
+    assets=[raw_exports, dbt_models],
+    jobs=[daily_refresh],
+    schedules=[daily_refresh_schedule],
+    sensors=[new_batch_sensor],
+    resources={**build_resources(), "dbt": dbt_resource},
+)

@@ -1,0 +1,24 @@
+"""Start the daily refresh when a new batch folder appears in the landing folder."""
+
+import json
+
+import dagster as dg
+
+from ...lib import settings
+from ...lib.loading import discover_batches
+from ..operations.jobs import daily_refresh
+
+
+@dg.sensor(job=daily_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_batch_sensor(context: dg.SensorEvaluationContext):
+    """Each batch folder triggers one run, also when it arrives late (an older export date)."""
+    landing = settings.landing_dir()
+    if not landing.is_dir():
+        return dg.SkipReason(f"landing folder {landing} does not exist")
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
+    names = {batch.name for batch in discover_batches(landing)}
+    new = sorted(names - seen)
+    if not new:
+        return dg.SkipReason("no new batch folder")
+    context.update_cursor(json.dumps(sorted(names | seen)))
+    return dg.RunRequest(run_key="batches:" + ",".join(new), tags={"crmwh/batches": ",".join(new)})

@@ -1,0 +1,50 @@
+"""The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import logging
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from .project import dbt_cli, dbt_project
+
+log = logging.getLogger("crmwh")
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models are keyed by schema and name (`staging/stg_crm__deals`, `marts/fct_deals`) and
+    grouped by their layer; sources keep `[source, table]`, which is the key of the raw
+    ingestion asset of that file (`raw/crm__deals`)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("schema") or "dbt"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=WarehouseTranslator(),
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the selected models: each model, then its tests as asset checks."""
+    invocation = dbt.cli(["build"], context=context)
+    try:
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                log.info("built %s", event.output_name)
+            yield event
+    finally:
+        # A failed step must not leave dbt running: it would hold the warehouse's write lock.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait()
+
+
+dbt_resource = dbt_cli(dbt_project)
