@@ -1,0 +1,29 @@
+with resolved as (
+    {{ resolve_delta(
+        relation=source('raw', 'crm__activities'),
+        source_file='crm/activities.csv',
+        key_columns=['activity_id'],
+    ) }}
+),
+
+final as (
+    select
+        activity_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ clean_text('lead_id') }} as lead_id,
+        {{ clean_text('deal_id') }} as deal_id,
+        {{ clean_text('contact_id') }} as contact_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ normalise_category('activity_type', activity_types()) }} as activity_type,
+        {{ normalise_category('outcome', activity_outcomes()) }} as outcome,
+        {{ normalise_enum('status', ['done', 'scheduled', 'cancelled']) }} as status,
+        {{ clean_text('subject') }} as subject,
+        {{ clean_text('notes') }} as notes,
+        {{ flags_column([category_check('activity_type', activity_types()), category_check('outcome', activity_outcomes())]) }} as flags,
+        {{ parse_integer('duration_minutes') }} as duration_minutes,
+        {{ parse_iso_timestamp('occurred_at') }} as occurred_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,29 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__contacts'),
+        source_file='crm/contacts.csv',
+        key_columns=['contact_id'],
+        updated_at_column='updated_at',
+    ) }}
+),
+
+final as (
+    select
+        contact_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        {{ normalise_email('email') }} as email,
+        {{ email_hash('email') }} as email_hash,
+        {{ clean_text('phone') }} as phone,
+        {{ clean_text('job_title') }} as job_title,
+        {{ normalise_category('buying_role', ['decision_maker', 'champion', 'influencer', 'user', 'other']) }} as buying_role,
+        {{ flags_column([email_check('email'), category_check('buying_role', ['decision_maker', 'champion', 'influencer', 'user', 'other'])]) }} as flags,
+        {{ deletion_columns() }},
+        {{ parse_iso_timestamp('created_at') }} as created_at,
+        {{ parse_iso_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

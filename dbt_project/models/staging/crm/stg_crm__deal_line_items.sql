@@ -1,0 +1,23 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__deal_line_items'),
+        source_file='crm/deal_line_items.csv',
+        key_columns=['line_item_id'],
+    ) }}
+),
+
+final as (
+    select
+        line_item_id,
+        {{ clean_text('deal_id') }} as deal_id,
+        {{ clean_text('product_id') }} as product_id,
+        {{ normalise_currency('currency') }} as currency,
+        {{ parse_integer('quantity') }} as quantity,
+        {{ parse_decimal('unit_price') }} as unit_price,
+        {{ parse_decimal('discount_pct') }} as discount_pct,
+        {{ deletion_columns() }},
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

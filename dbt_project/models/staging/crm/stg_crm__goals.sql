@@ -1,0 +1,34 @@
+{%- set periods = ['day', 'week', 'month', 'quarter', 'year'] -%}
+
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__goals'),
+        source_file='crm/goals.csv',
+        key_columns=['goal_id'],
+    ) }}
+),
+
+final as (
+    select
+        goal_id,
+        {{ clean_text('pipeline_id') }} as pipeline_id,
+        {{ clean_text('name') }} as goal_name,
+        {{ normalise_enum('metric', ['won_revenue', 'won_deals', 'activities', 'new_leads']) }} as metric,
+        {{ normalise_category('activity_type', activity_types()) }} as activity_type,
+        {# `|`-separated outcomes, kept as text; empty means every outcome #}
+        lower(replace({{ clean_text('activity_outcomes') }}, ' ', '')) as activity_outcomes,
+        {{ normalise_enum('scope', ['leads', 'deals', 'all']) }} as scope,
+        {{ normalise_enum('period_1', periods) }} as period_1,
+        {{ normalise_enum('period_2', periods) }} as period_2,
+        {{ flags_column([category_check('activity_type', activity_types())]) }} as flags,
+        {{ normalise_currency('currency') }} as currency,
+        {{ parse_decimal('target_1') }} as target_1,
+        {{ parse_decimal('target_2') }} as target_2,
+        {{ deletion_columns() }},
+        {{ parse_date('starts_on') }} as starts_on,
+        {{ parse_date('ends_on') }} as ends_on,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__pipeline_stages'),
+        source_file='crm/pipeline_stages.csv',
+        key_columns=['stage_id'],
+    ) }}
+),
+
+final as (
+    select
+        stage_id,
+        {{ clean_text('pipeline_id') }} as pipeline_id,
+        {{ clean_text('pipeline_name') }} as pipeline_name,
+        {{ clean_text('stage_name') }} as stage_name,
+        {{ normalise_enum('stage_type', ['open', 'won', 'lost']) }} as stage_type,
+        {{ parse_integer('stage_order') }} as stage_order,
+        {{ parse_decimal('probability') }} as probability,
+        {{ deletion_columns() }},
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__quotes'),
+        source_file='crm/quotes.csv',
+        key_columns=['quote_id'],
+    ) }}
+),
+
+final as (
+    select
+        quote_id,
+        {{ clean_text('deal_id') }} as deal_id,
+        {{ normalise_enum('status', ['draft', 'sent', 'accepted', 'rejected', 'expired']) }} as status,
+        {{ normalise_currency('currency') }} as currency,
+        {{ parse_decimal('total_amount') }} as total_amount,
+        {{ deletion_columns() }},
+        {{ parse_iso_timestamp('created_at') }} as created_at,
+        {{ parse_iso_timestamp('sent_at') }} as sent_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'crm__users'),
+        source_file='crm/users.csv',
+        key_columns=['user_id'],
+    ) }}
+),
+
+final as (
+    select
+        user_id,
+        {{ clean_text('manager_id') }} as manager_id,
+        {{ clean_text('full_name') }} as full_name,
+        {{ normalise_email('email') }} as email,
+        {{ email_hash('email') }} as email_hash,
+        {{ normalise_enum('role', ['rep', 'manager', 'admin']) }} as role,
+        {{ clean_text('team') }} as team,
+        {{ clean_text('territory') }} as territory,
+        {{ flags_column([email_check('email')]) }} as flags,
+        {{ parse_boolean('is_active') }} as is_active,
+        {{ deletion_columns() }},
+        {{ parse_date('hired_on') }} as hired_on,
+        {{ parse_date('deactivated_on') }} as deactivated_on,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

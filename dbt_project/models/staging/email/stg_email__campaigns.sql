@@ -1,0 +1,24 @@
+with resolved as (
+    {{ resolve_snapshot(
+        relation=source('raw', 'email__campaigns'),
+        source_file='email/campaigns.csv',
+        key_columns=['campaign_id'],
+    ) }}
+),
+
+final as (
+    select
+        campaign_id,
+        {{ clean_text('list_id') }} as list_id,
+        {{ clean_text('name') }} as campaign_name,
+        {{ clean_text('subject') }} as subject,
+        {{ normalise_enum('status', ['draft', 'sent']) }} as status,
+        {{ normalise_currency('currency') }} as currency,
+        {{ parse_decimal('cost') }} as cost,
+        {{ deletion_columns() }},
+        {{ parse_iso_timestamp('sent_at') }} as sent_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

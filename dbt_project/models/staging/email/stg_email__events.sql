@@ -1,0 +1,24 @@
+with resolved as (
+    {{ resolve_delta(
+        relation=source('raw', 'email__events'),
+        source_file='email/events.jsonl',
+        key_columns=['event_id'],
+    ) }}
+),
+
+final as (
+    select
+        event_id,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ normalise_email('email') }} as email,
+        {{ email_hash('email') }} as email_hash,
+        {{ normalise_enum('event', ['sent', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'spam_report']) }} as event,
+        {{ clean_text('url') }} as url,
+        {{ normalise_enum('bounce_type', ['hard', 'soft']) }} as bounce_type,
+        {{ flags_column([email_check('email')]) }} as flags,
+        {{ parse_epoch(adapter.quote('timestamp')) }} as occurred_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

@@ -1,0 +1,25 @@
+with resolved as (
+    {{ resolve_delta(
+        relation=source('raw', 'support__calls'),
+        source_file='support/calls.csv',
+        key_columns=['call_id'],
+    ) }}
+),
+
+final as (
+    select
+        call_id,
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('agent_id') }} as agent_id,
+        {{ normalise_enum('direction', ['inbound', 'outbound']) }} as direction,
+        {{ clean_text('phone') }} as phone,
+        {{ parse_integer('wait_seconds') }} as wait_seconds,
+        {{ parse_integer('talk_seconds') }} as talk_seconds,
+        {{ parse_boolean('abandoned') }} as is_abandoned,
+        {{ parse_boolean('is_callback') }} as is_callback,
+        {{ parse_iso_timestamp('started_at') }} as started_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final

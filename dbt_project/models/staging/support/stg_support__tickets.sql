@@ -1,0 +1,42 @@
+with resolved as (
+    {{ resolve_delta(
+        relation=source('raw', 'support__tickets'),
+        source_file='support/tickets.jsonl',
+        key_columns=['id'],
+        updated_at_column='updated_at',
+        winner_by='updated_at',
+    ) }}
+),
+
+final as (
+    select
+        {{ adapter.quote('id') }} as ticket_id,
+        {{ clean_text('assignee_id') }} as assignee_id,
+        {{ clean_text('subject') }} as subject,
+        {{ clean_text('description') }} as description,
+        {{ normalise_email('requester_email') }} as requester_email,
+        {{ email_hash('requester_email') }} as email_hash,
+        {{ clean_text('requester_name') }} as requester_name,
+        {{ normalise_category('channel', ['email', 'web', 'chat', 'phone']) }} as channel,
+        {{ normalise_category('priority', ['low', 'normal', 'high', 'urgent']) }} as priority,
+        {{ normalise_enum('status', ['new', 'open', 'pending', 'solved', 'closed']) }} as status,
+        {{ normalise_category(adapter.quote('type'), ['question', 'incident', 'problem', 'complaint', 'task']) }} as ticket_type,
+        {{ normalise_enum('satisfaction', ['good', 'bad', 'offered', 'unoffered']) }} as satisfaction,
+        {# JSON array text as exported, e.g. ["api","sync"] #}
+        {{ clean_text('tags') }} as tags,
+        {{ flags_column([email_check('requester_email'), category_check('channel', ['email', 'web', 'chat', 'phone']), category_check('priority', ['low', 'normal', 'high', 'urgent']), category_check(adapter.quote('type'), ['question', 'incident', 'problem', 'complaint', 'task'], name='type')]) }} as flags,
+        {{ parse_integer('first_reply_minutes') }} as first_reply_minutes,
+        {{ parse_integer('full_resolution_minutes') }} as full_resolution_minutes,
+        {{ parse_integer('agent_work_minutes') }} as agent_work_minutes,
+        {{ parse_integer('reopens') }} as reopens,
+        {{ parse_integer('replies') }} as replies,
+        {{ parse_integer('sla_first_reply_target_minutes') }} as sla_first_reply_target_minutes,
+        coalesce({{ json_array_contains('tags', 'complaint') }}, false) as has_complaint_tag,
+        {{ parse_iso_timestamp('created_at') }} as created_at,
+        {{ parse_iso_timestamp('updated_at') }} as updated_at,
+        {{ parse_iso_timestamp('solved_at') }} as solved_at,
+        {{ lineage_columns() }}
+    from resolved
+)
+
+select * from final
