@@ -10,10 +10,17 @@ from .defs.operations.jobs import daily_refresh, daily_refresh_schedule
 from .defs.resources import build_resources
 from .defs.transform.assets import dbt_models, dbt_resource
 
-defs = dg.Definitions(
-    assets=[raw_exports, dbt_models],
-    jobs=[daily_refresh],
-    schedules=[daily_refresh_schedule],
-    sensors=[new_batch_sensor],
-    resources={**build_resources(), "dbt": dbt_resource},
-)
+
+
+def build_definitions() -> dg.Definitions:
+    """Resources read the environment (CRMWH_LANDING, CRMWH_WAREHOUSE) when this is called."""
+    return dg.Definitions(
+        assets=[raw_exports, dbt_models],
+        jobs=[daily_refresh],
+        schedules=[daily_refresh_schedule],
+        sensors=[new_batch_sensor],
+        resources={**build_resources(), "dbt": dbt_resource},
+    )
+
+
+defs = build_definitions()

@@ -84,9 +84,9 @@ def run_refresh() -> RefreshResult:
     import dagster as dg
 
     started = time.monotonic()
-    from ..definitions import defs
+    from ..definitions import build_definitions
 
-    job = defs.resolve_job_def("daily_refresh")
+    job = build_definitions().resolve_job_def("daily_refresh")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run = job.execute_in_process(
         instance=instance,

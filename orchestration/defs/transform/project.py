@@ -31,6 +31,7 @@ def load_dbt_project() -> DbtProject:
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
         dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        manifest.touch()  # dbt leaves an unchanged manifest as it was: mark it as checked
     return project
 
 

@@ -1,0 +1,30 @@
+"""Helpers for the tests: copies of landing folders and a refresh through the real stack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.refresh import RefreshResult, run_refresh
+from orchestration.lib.settings import PROJECT_ROOT
+
+GOLDEN = PROJECT_ROOT.parent / "shared" / "golden"
+
+
+def copy_landing(source: Path, target: Path, *extra_batches: Path) -> Path:
+    """A writable copy of a landing folder, with extra batch folders copied in."""
+    shutil.copytree(source, target)
+    for extra in extra_batches:
+        for batch in extra.iterdir():
+            shutil.copytree(batch, target / batch.name)
+    return target
+
+
+def refresh(landing: Path, warehouse: Path) -> RefreshResult:
+    """Run the daily refresh job in-process on this landing folder and warehouse file."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CRMWH_LANDING", str(landing))
+        mp.setenv("CRMWH_WAREHOUSE", str(warehouse))
+        return run_refresh()
