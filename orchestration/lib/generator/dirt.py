@@ -306,7 +306,7 @@ class Dirtier:
         natural = self._natural(path, row, meta)
         if natural is not None:
             return [row], [(0, {"id": rid, **natural})]
-        if not self.enabled:
+        if not self.enabled or (path, rid) in self.ctx.get("protected", ()):
             return [row], []
         snapshot = spec.kind == "snapshot"
         ctrl = CONTROL_COLUMNS.get(path)
