@@ -16,9 +16,22 @@ OUTCOMES = {
     "email": (("sent", 7), ("replied", 3), ("bounced", 0.4)),
     "task": (("done", 1),),
 }
-DURATION = {"call": (1, 30), "meeting": (30, 90), "video_call": (20, 60), "demo": (45, 90),
-            "email": (1, 5), "task": (5, 40)}
-DEAL_TYPES = (("call", 32), ("email", 25), ("meeting", 9), ("video_call", 10), ("demo", 6), ("task", 14))
+DURATION = {
+    "call": (1, 30),
+    "meeting": (30, 90),
+    "video_call": (20, 60),
+    "demo": (45, 90),
+    "email": (1, 5),
+    "task": (5, 40),
+}
+DEAL_TYPES = (
+    ("call", 32),
+    ("email", 25),
+    ("meeting", 9),
+    ("video_call", 10),
+    ("demo", 6),
+    ("task", 14),
+)
 LEAD_TYPES = (("call", 45), ("email", 40), ("video_call", 5), ("task", 10))
 
 
@@ -31,9 +44,20 @@ class ActivityWriter:
         self.n += 1
         return f"act{self.n:07d}" if self.w.scale < 50 else f"act{self.n:09d}"
 
-    def emit(self, rng: random.Random, kind: str, user: str, at: datetime, offset: int,
-             status: str = "done", recorded: datetime | None = None, lead: str = "", deal: str = "",
-             contact: str = "", account: str = "") -> None:
+    def emit(
+        self,
+        rng: random.Random,
+        kind: str,
+        user: str,
+        at: datetime,
+        offset: int,
+        status: str = "done",
+        recorded: datetime | None = None,
+        lead: str = "",
+        deal: str = "",
+        contact: str = "",
+        account: str = "",
+    ) -> None:
         outcomes = OUTCOMES[kind]
         if status == "scheduled":
             outcome = "open" if kind == "task" else ""
@@ -44,18 +68,31 @@ class ActivityWriter:
         if kind == "call" and outcome in ("no_answer", "wrong_number"):
             dur = rng.randint(0, 1)
         row = {
-            "activity_id": self._id(), "activity_type": kind, "outcome": outcome, "user_id": user,
-            "occurred_at": iso(at, offset), "status": status,
+            "activity_id": self._id(),
+            "activity_type": kind,
+            "outcome": outcome,
+            "user_id": user,
+            "occurred_at": iso(at, offset),
+            "status": status,
             "duration_minutes": str(dur) if status != "cancelled" else "",
-            "lead_id": lead, "deal_id": deal, "contact_id": contact, "account_id": account,
-            "subject": rng.choice(N.ACTIVITY_SUBJECTS[kind]), "notes": rng.choice(N.NOTES),
+            "lead_id": lead,
+            "deal_id": deal,
+            "contact_id": contact,
+            "account_id": account,
+            "subject": rng.choice(N.ACTIVITY_SUBJECTS[kind]),
+            "notes": rng.choice(N.NOTES),
         }
         if status == "cancelled":
             row["outcome"] = ""
         self.w.landing.delta("crm/activities.csv", [(recorded or at, row)])
 
-    def for_deal(self, rng: random.Random, deal: dict, timeline: list[tuple[datetime, str, str]],
-                 activity: float) -> None:
+    def for_deal(
+        self,
+        rng: random.Random,
+        deal: dict,
+        timeline: list[tuple[datetime, str, str]],
+        activity: float,
+    ) -> None:
         """timeline: (from, stage, owner) segments of the deal's life until close or the end."""
         w = self.w
         end = w.tl.end
@@ -67,15 +104,26 @@ class ActivityWriter:
         kinds = [k for k, _ in DEAL_TYPES]
         weights = [x for _, x in DEAL_TYPES]
         for _ in range(n):
-            at = created + timedelta(seconds=rng.randrange(max(1, int((stop - created).total_seconds()))))
+            at = created + timedelta(
+                seconds=rng.randrange(max(1, int((stop - created).total_seconds())))
+            )
             owner = timeline[0][2]
             for t, _stage, o in timeline:
                 if t <= at:
                     owner = o
             kind = rng.choices(kinds, weights=weights)[0]
             status = "cancelled" if rng.random() < 0.04 else "done"
-            self.emit(rng, kind, owner, at, deal["_offset"], status=status, deal=deal["deal_id"],
-                      contact=deal["contact_id"] if rng.random() < 0.8 else "", account=deal["account_id"])
+            self.emit(
+                rng,
+                kind,
+                owner,
+                at,
+                deal["_offset"],
+                status=status,
+                deal=deal["deal_id"],
+                contact=deal["contact_id"] if rng.random() < 0.8 else "",
+                account=deal["account_id"],
+            )
         if closed is None or closed >= end:
             owner = timeline[-1][2]
             for _ in range(rng.randint(1, 3)):
@@ -84,21 +132,55 @@ class ActivityWriter:
                 if recorded < created:
                     recorded = created
                 kind = rng.choice(("call", "meeting", "video_call", "demo", "task"))
-                self.emit(rng, kind, owner, at, deal["_offset"], status="scheduled", recorded=recorded,
-                          deal=deal["deal_id"], contact=deal["contact_id"], account=deal["account_id"])
+                self.emit(
+                    rng,
+                    kind,
+                    owner,
+                    at,
+                    deal["_offset"],
+                    status="scheduled",
+                    recorded=recorded,
+                    deal=deal["deal_id"],
+                    contact=deal["contact_id"],
+                    account=deal["account_id"],
+                )
 
-    def for_lead(self, rng: random.Random, lead_id: str, owner: str, start: datetime, stop: datetime,
-                 offset: int, activity: float) -> None:
+    def for_lead(
+        self,
+        rng: random.Random,
+        lead_id: str,
+        owner: str,
+        start: datetime,
+        stop: datetime,
+        offset: int,
+        activity: float,
+    ) -> None:
         stop = min(stop, self.w.tl.end)
         if stop <= start:
             return
         kinds = [k for k, _ in LEAD_TYPES]
         weights = [x for _, x in LEAD_TYPES]
         for _ in range(max(1, int(rng.uniform(0.5, 4) * activity))):
-            at = start + timedelta(seconds=rng.randrange(max(1, int((stop - start).total_seconds()))))
+            at = start + timedelta(
+                seconds=rng.randrange(max(1, int((stop - start).total_seconds())))
+            )
             self.emit(rng, rng.choices(kinds, weights=weights)[0], owner, at, offset, lead=lead_id)
 
-    def for_account(self, rng: random.Random, account_id: str, contact_id: str, owner: str,
-                    at: datetime, offset: int) -> None:
-        self.emit(rng, rng.choice(("call", "meeting", "email", "video_call")), owner, at, offset,
-                  contact=contact_id, account=account_id)
+    def for_account(
+        self,
+        rng: random.Random,
+        account_id: str,
+        contact_id: str,
+        owner: str,
+        at: datetime,
+        offset: int,
+    ) -> None:
+        self.emit(
+            rng,
+            rng.choice(("call", "meeting", "email", "video_call")),
+            owner,
+            at,
+            offset,
+            contact=contact_id,
+            account=account_id,
+        )

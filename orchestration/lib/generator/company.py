@@ -43,7 +43,15 @@ PRODUCTS = (
 )
 
 # Rough units per 1 EUR, used to price CRM deals in the account's currency.
-APPROX_RATE = {"EUR": 1.0, "USD": 1.08, "GBP": 0.85, "CHF": 0.95, "SEK": 11.4, "RON": 4.97, "JPY": 160.0}
+APPROX_RATE = {
+    "EUR": 1.0,
+    "USD": 1.08,
+    "GBP": 0.85,
+    "CHF": 0.95,
+    "SEK": 11.4,
+    "RON": 4.97,
+    "JPY": 160.0,
+}
 
 
 @dataclass
@@ -136,7 +144,11 @@ class World:
         i = 1
         while email in self.used_emails:
             i += 1
-            email = f"{base}{i}@{domain}" if rng.random() < 0.7 else f"{first[0]}{last}{i}@{domain}".lower()
+            email = (
+                f"{base}{i}@{domain}"
+                if rng.random() < 0.7
+                else f"{first[0]}{last}{i}@{domain}".lower()
+            )
         self.used_emails.add(email)
         return email
 
@@ -146,7 +158,11 @@ class World:
 
     def rep(self, rng: random.Random, at: datetime) -> User:
         day = at.date()
-        active = [u for u in self.reps if (u.hired is None or u.hired <= day) and (u.left is None or u.left > day)]
+        active = [
+            u
+            for u in self.reps
+            if (u.hired is None or u.hired <= day) and (u.left is None or u.left > day)
+        ]
         pool = active or self.reps
         return rng.choices(pool, weights=[u.activity for u in pool])[0]
 
@@ -157,7 +173,17 @@ def build_users(w: World) -> None:
     start = w.tl.start.date()
     rows = []
     teams = [f"Team {x}" for x in ("North", "South", "East", "West", "Central", "Enterprise")]
-    territories = ("Italy", "DACH", "France", "UK & Ireland", "Nordics", "Iberia", "Benelux", "US", "CEE")
+    territories = (
+        "Italy",
+        "DACH",
+        "France",
+        "UK & Ireland",
+        "Nordics",
+        "Iberia",
+        "Benelux",
+        "US",
+        "CEE",
+    )
     seen: set[str] = set()
 
     def name() -> tuple[str, str]:
@@ -186,7 +212,11 @@ def build_users(w: World) -> None:
             if role == "manager":
                 managers.append(u)
             w.users.append(u)
-            team = teams[i % len(teams)] if role == "rep" else ("Sales" if role == "manager" else "Ops")
+            team = (
+                teams[i % len(teams)]
+                if role == "rep"
+                else ("Sales" if role == "manager" else "Ops")
+            )
             manager = "" if role != "rep" else managers[i % len(managers)].id
             row = {
                 "user_id": u.id,
@@ -209,13 +239,33 @@ def build_reference(w: World, dirty: bool) -> None:
     """Pipeline stages, products, goals and their assignments."""
     B = w.tl.batches
     for s in STAGES:
-        row = dict(zip(("pipeline_id", "pipeline_name", "stage_id", "stage_name", "stage_order",
-                        "probability", "stage_type"), (*s[:4], str(s[4]), s[5], s[6]), strict=True))
+        row = dict(
+            zip(
+                (
+                    "pipeline_id",
+                    "pipeline_name",
+                    "stage_id",
+                    "stage_name",
+                    "stage_order",
+                    "probability",
+                    "stage_type",
+                ),
+                (*s[:4], str(s[4]), s[5], s[6]),
+                strict=True,
+            )
+        )
         w.landing.snapshot("crm/pipeline_stages.csv", [row] * B)
     for i, (sku, name, fam, price, cost, active) in enumerate(PRODUCTS, 1):
-        row = {"product_id": f"p{i:02d}", "sku": sku, "name": name, "family": fam,
-               "list_price": money(price), "unit_cost": money(cost), "currency": "EUR",
-               "is_active": "true" if active else "false"}
+        row = {
+            "product_id": f"p{i:02d}",
+            "sku": sku,
+            "name": name,
+            "family": fam,
+            "list_price": money(price),
+            "unit_cost": money(cost),
+            "currency": "EUR",
+            "is_active": "true" if active else "false",
+        }
         w.landing.snapshot("crm/products.csv", [row] * B)
     build_goals(w, dirty)
 
@@ -229,27 +279,147 @@ def build_goals(w: World, dirty: bool) -> None:
     q_start = date(start.year, ((start.month - 1) // 3) * 3 + 1, 1)
     tgt = max(1, round(w.scale)) if w.scale > 1 else 1
     goals = [
-        ("New business revenue", "won_revenue", "", "", "", "nb", "quarter", 60000, "year", 220000, "EUR",
-         date(y, 1, 1), date(y, 12, 31)),
-        (f"New business revenue {y - 1}", "won_revenue", "", "", "", "nb", "quarter", 50000, "year",
-         180000, "EUR", date(y - 1, 1, 1), date(y - 1, 12, 31)),
-        ("Monthly revenue, USD", "won_revenue", "", "", "", "", "month", 20000, "", "", "USD",
-         q_start, None),
-        ("Connected calls", "activities", "call", "connected", "all", "", "week", 8, "month", 30, "",
-         q_start, None),
-        ("Meetings held on new business", "activities", "meeting", "held", "deals", "nb", "day", 1,
-         "week", 3, "", date(y, 6, 1), date(y, 12, 31)),
-        ("Expansion deals won", "won_deals", "", "", "", "ex", "month", 2, "", "", "", q_start, None),
+        (
+            "New business revenue",
+            "won_revenue",
+            "",
+            "",
+            "",
+            "nb",
+            "quarter",
+            60000,
+            "year",
+            220000,
+            "EUR",
+            date(y, 1, 1),
+            date(y, 12, 31),
+        ),
+        (
+            f"New business revenue {y - 1}",
+            "won_revenue",
+            "",
+            "",
+            "",
+            "nb",
+            "quarter",
+            50000,
+            "year",
+            180000,
+            "EUR",
+            date(y - 1, 1, 1),
+            date(y - 1, 12, 31),
+        ),
+        (
+            "Monthly revenue, USD",
+            "won_revenue",
+            "",
+            "",
+            "",
+            "",
+            "month",
+            20000,
+            "",
+            "",
+            "USD",
+            q_start,
+            None,
+        ),
+        (
+            "Connected calls",
+            "activities",
+            "call",
+            "connected",
+            "all",
+            "",
+            "week",
+            8,
+            "month",
+            30,
+            "",
+            q_start,
+            None,
+        ),
+        (
+            "Meetings held on new business",
+            "activities",
+            "meeting",
+            "held",
+            "deals",
+            "nb",
+            "day",
+            1,
+            "week",
+            3,
+            "",
+            date(y, 6, 1),
+            date(y, 12, 31),
+        ),
+        (
+            "Expansion deals won",
+            "won_deals",
+            "",
+            "",
+            "",
+            "ex",
+            "month",
+            2,
+            "",
+            "",
+            "",
+            q_start,
+            None,
+        ),
         ("New leads", "new_leads", "", "", "", "", "week", 2, "", "", "", q_start, None),
-        ("E-mails to leads", "activities", "email", "", "leads", "", "month", 10, "", "", "",
-         date(y, 3, 1), date(y, 10, 31)),
-        ("Demos held or rescheduled", "activities", "demo", "held|rescheduled", "deals", "", "quarter",
-         6, "year", 20, "", q_start, None),
-        ("Calls answered or voicemail", "activities", "call", "connected|voicemail", "leads", "",
-         "month", 15, "quarter", 40, "", date(y, 1, 1), None),
+        (
+            "E-mails to leads",
+            "activities",
+            "email",
+            "",
+            "leads",
+            "",
+            "month",
+            10,
+            "",
+            "",
+            "",
+            date(y, 3, 1),
+            date(y, 10, 31),
+        ),
+        (
+            "Demos held or rescheduled",
+            "activities",
+            "demo",
+            "held|rescheduled",
+            "deals",
+            "",
+            "quarter",
+            6,
+            "year",
+            20,
+            "",
+            q_start,
+            None,
+        ),
+        (
+            "Calls answered or voicemail",
+            "activities",
+            "call",
+            "connected|voicemail",
+            "leads",
+            "",
+            "month",
+            15,
+            "quarter",
+            40,
+            "",
+            date(y, 1, 1),
+            None,
+        ),
     ]
-    cols = ("goal_id name metric activity_type activity_outcomes scope pipeline_id period_1 target_1 "
-            "period_2 target_2 currency starts_on ends_on").split()
+    cols = (
+        "goal_id name metric activity_type activity_outcomes scope pipeline_id period_1 target_1 "
+        "period_2 target_2 currency starts_on ends_on"
+    ).split()
     gids = []
     for i, g in enumerate(goals, 1):
         gid = f"g{i:02d}"
@@ -263,10 +433,39 @@ def build_goals(w: World, dirty: bool) -> None:
         row = dict(zip(cols, [gid, *vals], strict=True))
         w.landing.snapshot("crm/goals.csv", [row] * B)
     if dirty:
-        row = dict(zip(cols, ["g90", "Weekly calls (misconfigured)", "activities", "call", "", "all", "",
-                              "week", "5", "week", "20", "", d(q_start), ""], strict=True))
-        w.landing.snapshot("crm/goals.csv", [row] * B, meta={"natural": {
-            "kind": "goal_period_2_equals_period_1", "column": "period_2", "value": "week"}})
+        row = dict(
+            zip(
+                cols,
+                [
+                    "g90",
+                    "Weekly calls (misconfigured)",
+                    "activities",
+                    "call",
+                    "",
+                    "all",
+                    "",
+                    "week",
+                    "5",
+                    "week",
+                    "20",
+                    "",
+                    d(q_start),
+                    "",
+                ],
+                strict=True,
+            )
+        )
+        w.landing.snapshot(
+            "crm/goals.csv",
+            [row] * B,
+            meta={
+                "natural": {
+                    "kind": "goal_period_2_equals_period_1",
+                    "column": "period_2",
+                    "value": "week",
+                }
+            },
+        )
     # assignments: every rep carries the revenue and activity goals; managers the team ones
     aid = 0
     assigned: list[tuple[str, str, date]] = []
@@ -281,7 +480,12 @@ def build_goals(w: World, dirty: bool) -> None:
             aid += 1
             on = max(g[11], u.hired or g[11]) if u.role == "rep" else g[11]
             on = on - timedelta(days=rng.randint(0, 10))
-            row = {"assignment_id": f"ga{aid:05d}", "goal_id": gid, "user_id": u.id, "assigned_on": d(on)}
+            row = {
+                "assignment_id": f"ga{aid:05d}",
+                "goal_id": gid,
+                "user_id": u.id,
+                "assigned_on": d(on),
+            }
             assigned.append((gid, u.id, on))
             w.landing.snapshot("crm/goal_assignments.csv", [row] * B)
     if dirty:
@@ -289,17 +493,37 @@ def build_goals(w: World, dirty: bool) -> None:
             gid, uid, on = assigned[(j * 7 + 3) % len(assigned)]
             aid += 1
             later = on + timedelta(days=rng.randint(5, 60))
-            row = {"assignment_id": f"ga{aid:05d}", "goal_id": gid, "user_id": uid, "assigned_on": d(later)}
-            w.landing.snapshot("crm/goal_assignments.csv", [row] * B, meta={"natural": {
-                "kind": "goal_assigned_twice",
-                "note": f"({gid}, {uid}) was already assigned on {d(on)}: this later assignment is quarantined"}})
+            row = {
+                "assignment_id": f"ga{aid:05d}",
+                "goal_id": gid,
+                "user_id": uid,
+                "assigned_on": d(later),
+            }
+            w.landing.snapshot(
+                "crm/goal_assignments.csv",
+                [row] * B,
+                meta={
+                    "natural": {
+                        "kind": "goal_assigned_twice",
+                        "note": f"({gid}, {uid}) was already assigned on {d(on)}: "
+                        "this later assignment is quarantined",
+                    }
+                },
+            )
     _ = tgt
 
 
-def new_account(w: World, rng: random.Random, created: datetime, company: str | None = None,
-                country: str | None = None) -> Account:
+def new_account(
+    w: World,
+    rng: random.Random,
+    created: datetime,
+    company: str | None = None,
+    country: str | None = None,
+) -> Account:
     w.n_accounts += 1
-    country = country or rng.choices(list(N.COUNTRY_WEIGHTS), weights=list(N.COUNTRY_WEIGHTS.values()))[0]
+    country = (
+        country or rng.choices(list(N.COUNTRY_WEIGHTS), weights=list(N.COUNTRY_WEIGHTS.values()))[0]
+    )
     base = company or f"{rng.choice(N.COMPANY_A)} {rng.choice(N.COMPANY_B)}"
     slug = base.lower().replace(" ", "").replace("&", "").replace(".", "")
     domain = f"{slug}.{N.TLD[country]}"
@@ -312,9 +536,15 @@ def new_account(w: World, rng: random.Random, created: datetime, company: str | 
     segment = rng.choices(("smb", "mid_market", "enterprise"), weights=(6, 3, 1))[0]
     acc = Account(
         id=f"a{w.n_accounts:05d}" if w.scale < 20 else f"a{w.n_accounts:07d}",
-        name=name, domain=domain, country=country, segment=segment,
-        industry=rng.choice(N.INDUSTRIES), owner=w.rep(rng, created).id, created=created,
-        offset=w.offset(rng), currency=N.CRM_CURRENCY.get(country, "EUR"),
+        name=name,
+        domain=domain,
+        country=country,
+        segment=segment,
+        industry=rng.choice(N.INDUSTRIES),
+        owner=w.rep(rng, created).id,
+        created=created,
+        offset=w.offset(rng),
+        currency=N.CRM_CURRENCY.get(country, "EUR"),
     )
     w.accounts[acc.id] = acc
     if rng.random() < 0.07:
@@ -325,20 +555,36 @@ def new_account(w: World, rng: random.Random, created: datetime, company: str | 
     return acc
 
 
-def new_contact(w: World, rng: random.Random, acc: Account, created: datetime,
-                first: str | None = None, last: str | None = None, email: str | None = None,
-                role: str | None = None) -> Contact:
+def new_contact(
+    w: World,
+    rng: random.Random,
+    acc: Account,
+    created: datetime,
+    first: str | None = None,
+    last: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+) -> Contact:
     w.n_contacts += 1
     first = first or rng.choice(N.FIRST)
     last = last or rng.choice(N.LAST)
-    role = role or rng.choices(("decision_maker", "champion", "influencer", "user", "other"),
-                               weights=(2, 2, 3, 3, 1))[0]
+    role = (
+        role
+        or rng.choices(
+            ("decision_maker", "champion", "influencer", "user", "other"), weights=(2, 2, 3, 3, 1)
+        )[0]
+    )
     c = Contact(
         id=f"c{w.n_contacts:06d}" if w.scale < 20 else f"c{w.n_contacts:08d}",
-        account_id=acc.id, first=first, last=last,
+        account_id=acc.id,
+        first=first,
+        last=last,
         email=email or w.unique_email(rng, first, last, acc.domain),
-        phone=w.phone(rng, acc.country), title=rng.choice(N.JOB_TITLES[role]), role=role,
-        created=created, offset=acc.offset if rng.random() < 0.7 else w.offset(rng),
+        phone=w.phone(rng, acc.country),
+        title=rng.choice(N.JOB_TITLES[role]),
+        role=role,
+        created=created,
+        offset=acc.offset if rng.random() < 0.7 else w.offset(rng),
     )
     acc.contacts.append(c)
     return c
@@ -346,24 +592,50 @@ def new_contact(w: World, rng: random.Random, acc: Account, created: datetime,
 
 def write_account(w: World, acc: Account) -> None:
     base = {
-        "account_id": acc.id, "name": acc.name, "domain": acc.domain, "industry": acc.industry,
-        "segment": acc.segment, "country": acc.country, "owner_id": acc.owner,
-        "created_at": iso(acc.created, acc.offset), "status": "active", "inactive_since": "",
-        "inactive_reason": "", "updated_at": iso(acc.created, acc.offset),
+        "account_id": acc.id,
+        "name": acc.name,
+        "domain": acc.domain,
+        "industry": acc.industry,
+        "segment": acc.segment,
+        "country": acc.country,
+        "owner_id": acc.owner,
+        "created_at": iso(acc.created, acc.offset),
+        "status": "active",
+        "inactive_since": "",
+        "inactive_reason": "",
+        "updated_at": iso(acc.created, acc.offset),
     }
     versions = [(acc.created, base)]
     if acc.inactive_since:
-        versions.append((acc.inactive_since, {
-            **base, "status": "inactive", "inactive_since": d(acc.inactive_since),
-            "inactive_reason": acc.inactive_reason, "updated_at": iso(acc.inactive_since, acc.offset)}))
+        versions.append(
+            (
+                acc.inactive_since,
+                {
+                    **base,
+                    "status": "inactive",
+                    "inactive_since": d(acc.inactive_since),
+                    "inactive_reason": acc.inactive_reason,
+                    "updated_at": iso(acc.inactive_since, acc.offset),
+                },
+            )
+        )
     w.landing.snapshot("crm/accounts.csv", w.states(acc.created, versions))
 
 
-def write_contact(w: World, c: Contact, meta: dict | None = None, updated: datetime | None = None) -> None:
+def write_contact(
+    w: World, c: Contact, meta: dict | None = None, updated: datetime | None = None
+) -> None:
     row = {
-        "contact_id": c.id, "account_id": c.account_id, "first_name": c.first, "last_name": c.last,
-        "email": c.email, "phone": c.phone, "job_title": c.title, "buying_role": c.role,
-        "created_at": iso(c.created, c.offset), "updated_at": iso(c.created, c.offset),
+        "contact_id": c.id,
+        "account_id": c.account_id,
+        "first_name": c.first,
+        "last_name": c.last,
+        "email": c.email,
+        "phone": c.phone,
+        "job_title": c.title,
+        "buying_role": c.role,
+        "created_at": iso(c.created, c.offset),
+        "updated_at": iso(c.created, c.offset),
     }
     versions = [(c.created, row)]
     if updated and updated > c.created:
@@ -388,7 +660,9 @@ def build_accounts(w: World, dirty: bool) -> None:
         twin = new_account(w, rng, acc.created + timedelta(days=30 + i), country=acc.country)
         w.used_domains.discard(twin.domain)
         twin.domain = acc.domain
-        twin.name = f"{acc.name.split(' ')[0]} {rng.choice(N.COMPANY_B)} {rng.choice(N.LEGAL[acc.country])}"
+        twin.name = (
+            f"{acc.name.split(' ')[0]} {rng.choice(N.COMPANY_B)} {rng.choice(N.LEGAL[acc.country])}"
+        )
         new_contact(w, rng, twin, twin.created + timedelta(days=3))
         made.append(twin)
     dups = {}
@@ -406,8 +680,26 @@ def build_accounts(w: World, dirty: bool) -> None:
             orig = dups[acc.id]
             created = orig.created + timedelta(days=rng.randint(20, 300), hours=rng.randint(1, 20))
             created = min(created, w.tl.end - timedelta(days=2))
-            dup = new_contact(w, rng, acc, created, first=orig.first, last=orig.last, email=orig.email,
-                              role=rng.choice(("user", "other", "influencer")))
-            write_contact(w, dup, meta={"natural": {
-                "kind": "same_person", "column": "email", "same_as": orig.id,
-                "note": "same account, same e-mail, created later: merged into the earlier contact"}})
+            dup = new_contact(
+                w,
+                rng,
+                acc,
+                created,
+                first=orig.first,
+                last=orig.last,
+                email=orig.email,
+                role=rng.choice(("user", "other", "influencer")),
+            )
+            write_contact(
+                w,
+                dup,
+                meta={
+                    "natural": {
+                        "kind": "same_person",
+                        "column": "email",
+                        "same_as": orig.id,
+                        "note": "same account, same e-mail, created later: "
+                        "merged into the earlier contact",
+                    }
+                },
+            )

@@ -250,9 +250,13 @@ def _parse_any(value: str) -> datetime | None:
 
 def _decimal_comma(value: str) -> str:
     x = float(value)
-    whole, frac = f"{abs(x):.2f}".split(".") if "." not in value or len(value.split(".")[1]) <= 2 else (
-        str(int(abs(x))),
-        value.split(".")[1],
+    whole, frac = (
+        f"{abs(x):.2f}".split(".")
+        if "." not in value or len(value.split(".")[1]) <= 2
+        else (
+            str(int(abs(x))),
+            value.split(".")[1],
+        )
     )
     groups = []
     while len(whole) > 3:
@@ -344,7 +348,11 @@ class Dirtier:
             nat = dict(meta["natural"])
             nat.setdefault("expected", EXPECTED[nat["kind"]])
             return nat
-        if path == "crm/deals.csv" and row.get("status") == "lost" and not (row.get("lost_reason") or "").strip():
+        if (
+            path == "crm/deals.csv"
+            and row.get("status") == "lost"
+            and not (row.get("lost_reason") or "").strip()
+        ):
             return {
                 "kind": "lost_without_reason",
                 "expected": "unspecified",
@@ -364,7 +372,9 @@ class Dirtier:
             if kind == "card_number" and path == "crm/deals.csv":
                 return row.get("status") == "lost" and bool((row.get("lost_reason") or "").strip())
             if kind == "same_id_different_content" and "updated_at" in row:
-                return bool(row.get("updated_at")) and row.get("updated_at") != row.get("created_at")
+                return bool(row.get("updated_at")) and row.get("updated_at") != row.get(
+                    "created_at"
+                )
             return True
         value = row.get(column)
         if value is None or value == "":
@@ -413,7 +423,9 @@ class Dirtier:
             value = rng.choice([f for f in forms if f != v])
         elif kind == "email_invalid":
             local, _, domain = str(original).partition("@")
-            value = rng.choice([local + "@", "n/a", f"{local}@@{domain}", f"{local} at {domain}", "-", local])
+            value = rng.choice(
+                [local + "@", "n/a", f"{local}@@{domain}", f"{local} at {domain}", "-", local]
+            )
         elif kind == "category_variant":
             value = _variant(rng, str(original))
             entry["canonical"] = original
@@ -443,7 +455,9 @@ class Dirtier:
             value = iso(created - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23)), 0)
         elif kind == "history_before_deal_created":
             created = meta["deal_created"]
-            value = iso(created - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600)), 0)
+            value = iso(
+                created - timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600)), 0
+            )
         elif kind == "unknown_currency":
             value = rng.choice(["XYZ", "ZZZ", "EUX", "BTC"])
             if str(original).islower():
@@ -460,7 +474,9 @@ class Dirtier:
             value = rng.choice(others)
         elif kind == "before_first_fx_rate":
             first = self.ctx["fx_first"][str(row["currency"]).upper()]
-            value = pay_ts(first - timedelta(days=rng.randint(3, 40), seconds=rng.randint(0, 86399)))
+            value = pay_ts(
+                first - timedelta(days=rng.randint(3, 40), seconds=rng.randint(0, 86399))
+            )
         elif kind == "unknown_sku":
             value = rng.choice(["CRM-XXL", "ADD-LEGACY", "SRV-OLD-01", "crm-std-2019"])
         else:  # pragma: no cover
@@ -484,7 +500,10 @@ class Dirtier:
         if choice == 0:
             first = rng.choice("01789")
             body = luhn_complete(first + "".join(rng.choice("0123456789") for _ in range(14)))
-            return f"Tracking no. {group(body, ' ')}.", f"16 digits, Luhn-valid, first digit {first}"
+            return (
+                f"Tracking no. {group(body, ' ')}.",
+                f"16 digits, Luhn-valid, first digit {first}",
+            )
         if choice == 1:
             first = rng.choice("0189")
             body = luhn_complete(first + "".join(rng.choice("0123456789") for _ in range(14)))
@@ -495,7 +514,10 @@ class Dirtier:
         if choice == 2:
             first = rng.choice("3456")
             body = luhn_complete(first + "".join(rng.choice("0123456789") for _ in range(10)))
-            return f"Terminal receipt {body}, batch closed", f"12 digits, Luhn-valid, first digit {first}"
+            return (
+                f"Terminal receipt {body}, batch closed",
+                f"12 digits, Luhn-valid, first digit {first}",
+            )
         pan = make_pan(rng).replace(" ", "").replace("-", "")
         body = "00" + pan + "".join(rng.choice("0123456789") for _ in range(max(2, 21 - len(pan))))
         assert not luhn_ok(body) or len(body) > 19

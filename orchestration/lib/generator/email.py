@@ -9,8 +9,12 @@ from .company import World
 from .util import epoch, hex_id, iso, money, rand_ts, rng_for
 
 LIST_NAMES = ("news", "product", "events", "partners", "webinars")
-URLS = ("https://salesco.example/pricing", "https://salesco.example/blog/pipeline-hygiene",
-        "https://salesco.example/webinar", "https://salesco.example/case-studies")
+URLS = (
+    "https://salesco.example/pricing",
+    "https://salesco.example/blog/pipeline-hygiene",
+    "https://salesco.example/webinar",
+    "https://salesco.example/case-studies",
+)
 
 
 def run(w: World) -> None:
@@ -21,7 +25,9 @@ def run(w: World) -> None:
     n_event = 0
     start, end = w.tl.start, w.tl.end
     for li in range(n_lists):
-        list_id = f"lst_{LIST_NAMES[li % len(LIST_NAMES)]}" + (f"{li // len(LIST_NAMES) + 1}" if li >= len(LIST_NAMES) else "")
+        list_id = f"lst_{LIST_NAMES[li % len(LIST_NAMES)]}" + (
+            f"{li // len(LIST_NAMES) + 1}" if li >= len(LIST_NAMES) else ""
+        )
         # campaigns of the list: one every ~5 weeks, plus a draft
         campaigns = []
         t = start + timedelta(days=rng.uniform(3, 30))
@@ -35,7 +41,9 @@ def run(w: World) -> None:
             if contacts and rng.random() < 0.6:
                 email = rng.choice(contacts).email
             else:
-                email = w.unique_email(rng, rng.choice(N.FIRST), rng.choice(N.LAST), rng.choice(N.FREE_MAIL))
+                email = w.unique_email(
+                    rng, rng.choice(N.FIRST), rng.choice(N.LAST), rng.choice(N.FREE_MAIL)
+                )
             if any(m[0] == email for m in members[-200:]):
                 continue
             sub = rand_ts(rng, start - timedelta(days=400), end - timedelta(days=1))
@@ -69,12 +77,21 @@ def run(w: World) -> None:
                 elif rng.random() < 0.015:
                     events.append((ts + timedelta(seconds=30), "bounce", None, "soft"))
                 else:
-                    events.append((ts + timedelta(seconds=rng.randint(2, 90)), "delivered", None, None))
+                    events.append(
+                        (ts + timedelta(seconds=rng.randint(2, 90)), "delivered", None, None)
+                    )
                     if rng.random() < 0.33 or leave == cid:
                         to = ts + timedelta(minutes=rng.uniform(3, 3000))
                         events.append((to, "open", None, None))
                         if rng.random() < 0.25:
-                            events.append((to + timedelta(seconds=rng.randint(5, 600)), "click", rng.choice(URLS), None))
+                            events.append(
+                                (
+                                    to + timedelta(seconds=rng.randint(5, 600)),
+                                    "click",
+                                    rng.choice(URLS),
+                                    None,
+                                )
+                            )
                         if leave == cid:
                             tu = to + timedelta(seconds=rng.randint(10, 300))
                             events.append((tu, "unsubscribe", None, None))
@@ -85,33 +102,77 @@ def run(w: World) -> None:
                     if et >= end:
                         continue
                     n_event += 1
-                    row = {"event_id": hex_id("evt_", w.seed, n_event), "campaign_id": cid, "email": email,
-                           "event": ev, "timestamp": epoch(et), "url": url, "bounce_type": bt}
+                    row = {
+                        "event_id": hex_id("evt_", w.seed, n_event),
+                        "campaign_id": cid,
+                        "email": email,
+                        "event": ev,
+                        "timestamp": epoch(et),
+                        "url": url,
+                        "bounce_type": bt,
+                    }
                     w.landing.delta("email/events.jsonl", [(et, row)])
         for cid, sent in campaigns:
             cost_cur = "USD" if rng.random() < 0.3 else "EUR"
             created = sent - timedelta(days=rng.uniform(2, 10))
             num = cid[-3:].lstrip("0")
-            base = {"campaign_id": cid, "name": f"{list_id[4:].title()} #{num}: tips, news & offers",
-                    "list_id": list_id, "subject": rng.choice(("What's new this month", "Your pipeline, faster",
-                                                              "Save the date!", "3 ideas for Q-end")),
-                    "status": "draft", "sent_at": "", "cost": money(rng.choice((150, 250, 400, 600))),
-                    "currency": cost_cur}
+            base = {
+                "campaign_id": cid,
+                "name": f"{list_id[4:].title()} #{num}: tips, news & offers",
+                "list_id": list_id,
+                "subject": rng.choice(
+                    (
+                        "What's new this month",
+                        "Your pipeline, faster",
+                        "Save the date!",
+                        "3 ideas for Q-end",
+                    )
+                ),
+                "status": "draft",
+                "sent_at": "",
+                "cost": money(rng.choice((150, 250, 400, 600))),
+                "currency": cost_cur,
+            }
             off = w.offset(rng)
-            versions = [(created, base), (sent, {**base, "status": "sent", "sent_at": iso(sent, off)})]
+            versions = [
+                (created, base),
+                (sent, {**base, "status": "sent", "sent_at": iso(sent, off)}),
+            ]
             w.landing.snapshot("email/campaigns.csv", w.states(created, versions))
         n_campaign += 1
         draft_created = end - timedelta(days=rng.uniform(1, 6))
-        draft = {"campaign_id": f"cmp{n_campaign:05d}", "name": f"{list_id[4:].title()} - next issue (draft)",
-                 "list_id": list_id, "subject": "Draft: end of year offers", "status": "draft", "sent_at": "",
-                 "cost": money(0), "currency": "EUR"}
+        draft = {
+            "campaign_id": f"cmp{n_campaign:05d}",
+            "name": f"{list_id[4:].title()} - next issue (draft)",
+            "list_id": list_id,
+            "subject": "Draft: end of year offers",
+            "status": "draft",
+            "sent_at": "",
+            "cost": money(0),
+            "currency": "EUR",
+        }
         w.landing.snapshot("email/campaigns.csv", w.states(draft_created, [(draft_created, draft)]))
         for email, sub, status, _leave, left_at, off in members:
-            row = {"list_id": list_id, "email": email, "status": "subscribed", "subscribed_at": iso(sub, off),
-                   "unsubscribed_at": ""}
+            row = {
+                "list_id": list_id,
+                "email": email,
+                "status": "subscribed",
+                "subscribed_at": iso(sub, off),
+                "unsubscribed_at": "",
+            }
             versions = [(sub, row)]
             if left_at is not None and left_at < end:
-                versions.append((left_at, {**row, "status": status,
-                                           "unsubscribed_at": iso(left_at, off) if status == "unsubscribed" else ""}))
+                versions.append(
+                    (
+                        left_at,
+                        {
+                            **row,
+                            "status": status,
+                            "unsubscribed_at": iso(left_at, off)
+                            if status == "unsubscribed"
+                            else "",
+                        },
+                    )
+                )
             w.landing.snapshot("email/list_members.csv", w.states(sub, versions))
     w.campaigns.sort(key=lambda c: c[1])

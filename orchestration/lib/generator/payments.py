@@ -12,16 +12,35 @@ from .util import d, hex_id, pay_ts, rand_ts, rng_for
 FX_CURRENCIES = ("USD", "GBP", "CHF", "SEK", "RON", "JPY")
 PAY_CURRENCIES = ("eur", "usd", "gbp", "chf", "sek", "ron", "jpy")
 EXPONENT = {"jpy": 0}
-TAX = {"IT": 0.22, "DE": 0.19, "FR": 0.20, "AT": 0.20, "ES": 0.21, "NL": 0.21, "RO": 0.19, "SE": 0.25,
-       "CH": 0.081, "GB": 0.20}
+TAX = {
+    "IT": 0.22,
+    "DE": 0.19,
+    "FR": 0.20,
+    "AT": 0.20,
+    "ES": 0.21,
+    "NL": 0.21,
+    "RO": 0.19,
+    "SE": 0.25,
+    "CH": 0.081,
+    "GB": 0.20,
+}
 SKU_PRICE = {p[0]: p[3] for p in PRODUCTS}
 
 
 def holidays(year: int) -> set[date]:
-    return {date(year, 1, 1), date(year, 5, 1), date(year, 12, 25), date(year, 12, 26),
-            # Good Friday and Easter Monday of the simulated years
-            *{2024: (date(2024, 3, 29), date(2024, 4, 1)), 2025: (date(2025, 4, 18), date(2025, 4, 21)),
-              2026: (date(2026, 4, 3), date(2026, 4, 6)), 2027: (date(2027, 3, 26), date(2027, 3, 29))}.get(year, ())}
+    return {
+        date(year, 1, 1),
+        date(year, 5, 1),
+        date(year, 12, 25),
+        date(year, 12, 26),
+        # Good Friday and Easter Monday of the simulated years
+        *{
+            2024: (date(2024, 3, 29), date(2024, 4, 1)),
+            2025: (date(2025, 4, 18), date(2025, 4, 21)),
+            2026: (date(2026, 4, 3), date(2026, 4, 6)),
+            2027: (date(2027, 3, 26), date(2027, 3, 29)),
+        }.get(year, ()),
+    }
 
 
 def fx(w: World) -> None:
@@ -65,8 +84,17 @@ class Payments:
             t = rand_ts(rng, w.tl.start + timedelta(days=20), w.tl.end)
             cur = PAY_CURRENCIES[i % len(PAY_CURRENCIES)]
             amount = minor(rng.choice((49, 99, 199, 1200)) * APPROX_RATE[cur.upper()], cur)
-            self.charge(t, "", "", amount, cur, rng.choice(("Training seat, guest checkout", "Webinar ticket",
-                                                            "One-off report export")), refundable=True)
+            self.charge(
+                t,
+                "",
+                "",
+                amount,
+                cur,
+                rng.choice(
+                    ("Training seat, guest checkout", "Webinar ticket", "One-off report export")
+                ),
+                refundable=True,
+            )
 
     def customer_of(self, acc: Account) -> None:
         w, rng = self.w, self.rng
@@ -78,14 +106,31 @@ class Payments:
         r = rng.random()
         contact = acc.contacts[0] if acc.contacts else None
         if r < 0.62:
-            meta, email = acc.id, rng.choice([f"billing@{acc.domain}", contact.email if contact else f"accounts@{acc.domain}"])
+            meta, email = (
+                acc.id,
+                rng.choice(
+                    [
+                        f"billing@{acc.domain}",
+                        contact.email if contact else f"accounts@{acc.domain}",
+                    ]
+                ),
+            )
         elif r < 0.82 and contact:
             meta, email = "", contact.email
         else:
-            meta, email = "", rng.choice(("billing", "accounts", "finance", "ap")) + f"@{acc.domain}"
+            meta, email = (
+                "",
+                rng.choice(("billing", "accounts", "finance", "ap")) + f"@{acc.domain}",
+            )
         cid = hex_id("cus_", w.seed, acc.id)
-        row = {"customer_id": cid, "email": email, "name": acc.name, "country": acc.country,
-               "created": pay_ts(created), "metadata_crm_account_id": meta}
+        row = {
+            "customer_id": cid,
+            "email": email,
+            "name": acc.name,
+            "country": acc.country,
+            "created": pay_ts(created),
+            "metadata_crm_account_id": meta,
+        }
         w.landing.snapshot("payments/customers.csv", w.states(created, [(created, row)]))
         annual = sum(a for t, a, _d in acc.wins)
         stop = acc.inactive_since or w.tl.end
@@ -99,14 +144,24 @@ class Payments:
         country = rng.choice(list(N.COUNTRY_WEIGHTS))
         cur = rng.choice(PAY_CURRENCIES)
         cid = hex_id("cus_", w.seed, "ind", email)
-        row = {"customer_id": cid, "email": email, "name": f"{first} {last}", "country": country,
-               "created": pay_ts(created), "metadata_crm_account_id": ""}
+        row = {
+            "customer_id": cid,
+            "email": email,
+            "name": f"{first} {last}",
+            "country": country,
+            "created": pay_ts(created),
+            "metadata_crm_account_id": "",
+        }
         w.landing.snapshot("payments/customers.csv", w.states(created, [(created, row)]))
         stop = min(w.tl.end, created + timedelta(days=rng.uniform(60, 300)))
-        self.invoices(cid, cur, country, created, stop, rng.choice((49, 99)) * 12 * APPROX_RATE[cur.upper()])
+        self.invoices(
+            cid, cur, country, created, stop, rng.choice((49, 99)) * 12 * APPROX_RATE[cur.upper()]
+        )
 
-    def invoices(self, cid: str, cur: str, country: str, start: datetime, stop: datetime, annual: float) -> None:
-        w, rng = self.w, self.rng
+    def invoices(
+        self, cid: str, cur: str, country: str, start: datetime, stop: datetime, annual: float
+    ) -> None:
+        rng = self.rng
         months = rng.choices((1, 3, 12), weights=(5, 3.5, 1.5))[0]
         tax_rate = TAX.get(country, 0.0)
         sku = rng.choice(("CRM-STD", "CRM-PRO", "CRM-ENT"))
@@ -133,9 +188,18 @@ class Payments:
         seat_price = minor(SKU_PRICE[sku] * rate, cur)
         period_amount = minor(annual * months / 12, cur)
         seats = max(1, round(period_amount * 0.8 / (seat_price * months)))
-        lines = [(sku, f"Seats, {'monthly' if months == 1 else f'{months} months'}", seats * months, seat_price)]
+        lines = [
+            (
+                sku,
+                f"Seats, {'monthly' if months == 1 else f'{months} months'}",
+                seats * months,
+                seat_price,
+            )
+        ]
         if addon:
-            lines.append(("ADD-API", "API add-on", seats * months, minor(SKU_PRICE["ADD-API"] * rate, cur)))
+            lines.append(
+                ("ADD-API", "API add-on", seats * months, minor(SKU_PRICE["ADD-API"] * rate, cur))
+            )
         if rng.random() < 0.05:
             lines.append(("", "Custom integration work (2 days)", 1, minor(1800 * rate, cur)))
         elif rng.random() < 0.04:
@@ -147,16 +211,29 @@ class Payments:
         number = f"INV-{year}-{self.n_inv:06d}"
         due = (inv_t + timedelta(days=14)).date()
         end = w.tl.end
-        base = {"invoice_id": iid, "customer_id": cid, "number": number, "created": pay_ts(inv_t),
-                "due_date": d(due), "status": "draft", "currency": cur, "subtotal": str(subtotal),
-                "tax": str(tax), "total": str(total), "amount_paid": "0",
-                "period_start": d(inv_t), "period_end": d(_add_months(inv_t.date(), months) - timedelta(days=1))}
+        base = {
+            "invoice_id": iid,
+            "customer_id": cid,
+            "number": number,
+            "created": pay_ts(inv_t),
+            "due_date": d(due),
+            "status": "draft",
+            "currency": cur,
+            "subtotal": str(subtotal),
+            "tax": str(tax),
+            "total": str(total),
+            "amount_paid": "0",
+            "period_start": d(inv_t),
+            "period_end": d(_add_months(inv_t.date(), months) - timedelta(days=1)),
+        }
         final = inv_t + timedelta(hours=rng.uniform(0.5, 30))
         versions = [(inv_t, base), (final, {**base, "status": "open"})]
         fate = rng.random()
         charges = []
         if fate < 0.02:
-            versions.append((final + timedelta(days=rng.uniform(1, 10)), {**base, "status": "void"}))
+            versions.append(
+                (final + timedelta(days=rng.uniform(1, 10)), {**base, "status": "void"})
+            )
         elif fate < 0.03:
             t = final + timedelta(days=rng.uniform(0, 3))
             charges.append((t, "failed"))
@@ -170,16 +247,31 @@ class Payments:
             versions.append((t, {**base, "status": "paid", "amount_paid": str(total)}))
         w.landing.snapshot("payments/invoices.csv", w.states(inv_t, versions))
         for i, (s, desc, q, u) in enumerate(lines):
-            row = {"line_id": hex_id("il_", w.seed, iid, i), "invoice_id": iid, "product_sku": s,
-                   "description": desc, "quantity": str(q), "unit_amount": str(u), "amount": str(q * u)}
+            row = {
+                "line_id": hex_id("il_", w.seed, iid, i),
+                "invoice_id": iid,
+                "product_sku": s,
+                "description": desc,
+                "quantity": str(q),
+                "unit_amount": str(u),
+                "amount": str(q * u),
+            }
             w.landing.snapshot("payments/invoice_lines.csv", w.states(inv_t, [(inv_t, row)]))
         for t, status in charges:
             if t >= end:
                 break
             if status == "succeeded" and t > end - timedelta(hours=2):
                 status = "pending"
-            self.charge(t, cid, iid, total, cur, f"Invoice {number}, card payment", status=status,
-                        refundable=status == "succeeded")
+            self.charge(
+                t,
+                cid,
+                iid,
+                total,
+                cur,
+                f"Invoice {number}, card payment",
+                status=status,
+                refundable=status == "succeeded",
+            )
         _ = (exp, country)
 
     def charge(self, t, cid, iid, amount, cur, desc, status="succeeded", refundable=False) -> None:
@@ -191,15 +283,35 @@ class Payments:
             rt = t + timedelta(days=rng.uniform(1, 30), seconds=rng.randint(0, 3600))
             if rt < w.tl.end:
                 part = amount if rng.random() < 0.6 else int(amount * rng.choice((0.1, 0.25, 0.5)))
-                refund = {"refund_id": hex_id("re_", w.seed, chid), "charge_id": chid, "created": pay_ts(rt),
-                          "amount": str(part), "currency": cur,
-                          "reason": rng.choices(("requested_by_customer", "duplicate", "fraudulent"), weights=(8, 2, 1))[0],
-                          "status": "succeeded" if rng.random() < 0.9 else rng.choice(("pending", "failed"))}
-        row = {"charge_id": chid, "customer_id": cid, "invoice_id": iid, "created": pay_ts(t), "amount": str(amount),
-               "currency": cur, "status": status, "fee": str(fee if status != "failed" else 0), "description": desc,
-               "card_brand": rng.choice(("visa", "visa", "mastercard", "amex")),
-               "card_last4": f"{rng.randint(0, 9999):04d}"}
-        w.landing.delta("payments/charges.csv", [(t, row)], meta={"has_children": refund is not None})
+                refund = {
+                    "refund_id": hex_id("re_", w.seed, chid),
+                    "charge_id": chid,
+                    "created": pay_ts(rt),
+                    "amount": str(part),
+                    "currency": cur,
+                    "reason": rng.choices(
+                        ("requested_by_customer", "duplicate", "fraudulent"), weights=(8, 2, 1)
+                    )[0],
+                    "status": "succeeded"
+                    if rng.random() < 0.9
+                    else rng.choice(("pending", "failed")),
+                }
+        row = {
+            "charge_id": chid,
+            "customer_id": cid,
+            "invoice_id": iid,
+            "created": pay_ts(t),
+            "amount": str(amount),
+            "currency": cur,
+            "status": status,
+            "fee": str(fee if status != "failed" else 0),
+            "description": desc,
+            "card_brand": rng.choice(("visa", "visa", "mastercard", "amex")),
+            "card_last4": f"{rng.randint(0, 9999):04d}",
+        }
+        w.landing.delta(
+            "payments/charges.csv", [(t, row)], meta={"has_children": refund is not None}
+        )
         if refund:
             w.landing.delta("payments/refunds.csv", [(rt, refund)], meta={"charge_id": chid})
 

@@ -32,7 +32,10 @@ class Timeline:
     @property
     def cutoffs(self) -> list[datetime]:
         """End of each export day (exclusive), UTC."""
-        return [datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1) for d in self.batch_dates]
+        return [
+            datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1)
+            for d in self.batch_dates
+        ]
 
     @property
     def end(self) -> datetime:

@@ -19,9 +19,18 @@ def rng_for(seed: int, *names: object) -> random.Random:
     return random.Random(":".join([str(seed), *map(str, names)]))
 
 
+_LONG_DIGITS = re.compile(r"\d{9}")
+
+
 def hex_id(prefix: str, seed: int, *parts: object, length: int = 14) -> str:
-    digest = hashlib.sha1(":".join([str(seed), prefix, *map(str, parts)]).encode()).hexdigest()
-    return f"{prefix}{digest[:length]}"
+    """A hex id like the payment provider's; never with a long digit run (no card look-alike)."""
+    salt = 0
+    while True:
+        text = ":".join([str(seed), prefix, *map(str, parts)]) + (f"#{salt}" if salt else "")
+        digest = hashlib.sha1(text.encode()).hexdigest()[:length]
+        if not _LONG_DIGITS.search(digest):
+            return f"{prefix}{digest}"
+        salt += 1
 
 
 def iso(ts: datetime, offset_min: int = 0) -> str:
@@ -41,8 +50,7 @@ def iso(ts: datetime, offset_min: int = 0) -> str:
 def pay_ts(ts: datetime) -> str:
     """Payments habit: `YYYY-MM-DD HH:MM:SS`, UTC, no offset."""
     return (
-        f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d} "
-        f"{ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
+        f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d} {ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
     )
 
 
@@ -108,13 +116,17 @@ def find_pans(text: str) -> list[str]:
 
 def digit_runs(text: str, min_len: int = 13) -> list[str]:
     """Every run of digits and single separators holding at least `min_len` digits."""
-    return [m.group() for m in _RUN.finditer(text) if len(re.sub(r"[ -]", "", m.group())) >= min_len]
+    return [
+        m.group() for m in _RUN.finditer(text) if len(re.sub(r"[ -]", "", m.group())) >= min_len
+    ]
 
 
 def group(digits: str, sep: str, sizes: tuple[int, ...] | None = None) -> str:
     if not sep:
         return digits
-    sizes = sizes or tuple([4] * (len(digits) // 4) + ([len(digits) % 4] if len(digits) % 4 else []))
+    sizes = sizes or tuple(
+        [4] * (len(digits) // 4) + ([len(digits) % 4] if len(digits) % 4 else [])
+    )
     out, i = [], 0
     for s in sizes:
         out.append(digits[i : i + s])

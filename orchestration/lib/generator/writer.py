@@ -102,7 +102,7 @@ class FileOut:
 
 
 class Deleter:
-    """Picks the few snapshot records that disappear from a later batch (and one that comes back)."""
+    """Picks the few snapshot records that vanish from a later batch (one comes back)."""
 
     def __init__(self, seed: int, tl: Timeline):
         self.tl = tl
@@ -116,7 +116,9 @@ class Deleter:
         if gap is None or self.tl.batches < 2:
             return states
         # eligible when present in two consecutive batches
-        candidates = [j for j in range(1, len(states)) if states[j] is not None and states[j - 1] is not None]
+        candidates = [
+            j for j in range(1, len(states)) if states[j] is not None and states[j - 1] is not None
+        ]
         if not candidates:
             return states
         if path not in self.next:
@@ -173,7 +175,9 @@ class Landing:
                 self._emit(k, path, row, meta, prev)
             prev = row is not None
 
-    def delta(self, path: str, versions: list[tuple[datetime, dict]], meta: dict | None = None) -> None:
+    def delta(
+        self, path: str, versions: list[tuple[datetime, dict]], meta: dict | None = None
+    ) -> None:
         """Export an entity's versions (sorted by time) to the batches that saw a change."""
         prev_cut = None
         for k, cut in enumerate(self.tl.cutoffs):
