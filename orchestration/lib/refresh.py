@@ -104,7 +104,7 @@ def run_refresh() -> RefreshResult:
     )
     for e in run.all_events:
         if e.event_type_value == "ASSET_CHECK_EVALUATION":
-            if e.event_specific_data.asset_check_evaluation.passed:
+            if e.event_specific_data.passed:
                 result.checks_passed += 1
             else:
                 result.checks_failed += 1

@@ -1,0 +1,148 @@
+"""The daily refresh end to end through the real stack: Dagster in-process, DuckDB, dbt."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.lib.contract import FILES
+from orchestration.lib.redaction import redact
+from tests.support import copy_landing, refresh
+
+
+def tables(warehouse: Path, schema: str) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+        ).fetchall()]
+        return {n: sorted(con.execute(f"select * from {schema}.{n}").fetchall(), key=repr) for n in names}
+    finally:
+        con.close()
+
+
+def test_definitions_load_with_job_schedule_sensor_and_dbt_checks():
+    from orchestration.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("daily_refresh") is not None
+    assert defs.resolve_schedule_def("daily_refresh_schedule").cron_schedule == "0 6 * * *"
+    assert defs.resolve_sensor_def("new_batch_sensor") is not None
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {f"raw/{f.table}" for f in FILES} <= keys
+    assert "staging/stg_crm__deals" in keys
+    deals = graph.get(dg.AssetKey(["staging", "stg_crm__deals"]))
+    assert dg.AssetKey(["raw", "crm__deals"]) in deals.parent_keys
+    assert graph.asset_check_keys, "dbt tests are loaded as asset checks"
+
+
+def test_the_clean_example_refreshes_end_to_end(golden, clean_refreshed):
+    warehouse, result = clean_refreshed
+    assert result.success, result.error
+    assert result.batches_loaded == ["2026-11-20", "2026-11-21", "2026-11-23"]
+    expected: dict[str, int] = {}
+    for manifest in (golden / "clean" / "landing").glob("*/_manifest.json"):
+        for file, entry in json.loads(manifest.read_text())["files"].items():
+            expected[file] = expected.get(file, 0) + entry["rows"]
+    for file, rows in expected.items():
+        assert result.records_per_file[file] >= rows  # the batch without manifest adds records
+    staged = tables(warehouse, "staging")
+    assert {f"stg_{f.table}" for f in FILES} <= set(staged)
+    assert result.tables_built >= len(FILES)
+    assert result.checks_failed == 0
+
+
+def test_snapshot_deletions_are_kept_and_marked(clean_refreshed):
+    warehouse, _ = clean_refreshed
+    con = duckdb.connect(str(warehouse), read_only=True)
+    deleted = con.execute(
+        "select account_id, cast(deleted_at as date) from staging.stg_crm__accounts where is_deleted"
+    ).fetchall()
+    kept = con.execute("select count(*) from staging.stg_crm__accounts where not is_deleted").fetchall()
+    con.close()
+    # a031 is in the snapshots of 2026-11-20 and -21 and gone from 2026-11-23 (golden dim_account).
+    assert [(a, str(d)) for a, d in deleted] == [("a031", "2026-11-23")]
+    assert kept[0][0] == 32
+
+
+def test_the_dirty_example_refreshes_and_no_card_number_reaches_any_table(golden, dirty_refreshed):
+    warehouse, result = dirty_refreshed
+    assert result.success, result.error
+    con = duckdb.connect(str(warehouse), read_only=True)
+    columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR'"
+    ).fetchall()
+    found = []
+    for schema, table, column in columns:
+        values = con.execute(
+            f'select "{column}" from {schema}.{table} where regexp_matches("{column}", \'[0-9][ -]?[0-9]{{12}}\')'
+        ).fetchall()
+        found += [(schema, table, v) for (v,) in values if redact(v)[1]]
+    con.close()
+    assert found == []
+
+
+def test_a_second_refresh_changes_nothing(tmp_path, golden):
+    landing = copy_landing(golden / "dirty" / "landing", tmp_path / "landing")
+    warehouse = tmp_path / "crm.duckdb"
+    assert refresh(landing, warehouse).success
+    before = {s: tables(warehouse, s) for s in ("raw", "staging")}
+    again = refresh(landing, warehouse)
+    assert again.success and again.batches_loaded == [] and again.batches_skipped == 3
+    assert {s: tables(warehouse, s) for s in ("raw", "staging")} == before
+
+
+def test_batches_arriving_out_of_order_give_the_same_staging(tmp_path, golden, dirty_refreshed):
+    in_order, _ = dirty_refreshed
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = tmp_path / "crm.duckdb"
+    for day in ("2026-11-23", "2026-11-20", "2026-11-21"):
+        copy_landing(golden / "dirty" / "landing" / day, landing / day)
+        assert refresh(landing, warehouse).success
+    assert tables(warehouse, "staging") == tables(in_order, "staging")
+
+
+def test_a_refused_batch_fails_the_run_and_leaves_the_warehouse_as_it_was(tmp_path, golden):
+    landing = copy_landing(golden / "dirty" / "landing", tmp_path / "landing")
+    warehouse = tmp_path / "crm.duckdb"
+    assert refresh(landing, warehouse).success
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    copy_landing(golden / "dirty" / "refused_batch" / "2026-11-24", landing / "2026-11-24")
+
+    result = refresh(landing, warehouse)
+    assert not result.success
+    assert "2026-11-24/crm/deals.csv, line 1, column stage_id" in result.error
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
+         "--warehouse", str(warehouse)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert cli.returncode == 1
+    assert re.search(r"refresh FAILED .*2026-11-24/crm/deals.csv, line 1, column stage_id", cli.stdout)
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+def test_the_sensor_requests_one_run_per_new_batch_folder(tmp_path, golden, monkeypatch):
+    from orchestration.defs.ingestion.sensors import new_batch_sensor
+
+    landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    monkeypatch.setenv("CRMWH_LANDING", str(landing))
+    first = new_batch_sensor(dg.build_sensor_context())
+    assert first.run_key == "batches:2026-11-20,2026-11-21,2026-11-23"
+    cursor = json.dumps(["2026-11-20", "2026-11-21", "2026-11-23"])
+    assert isinstance(new_batch_sensor(dg.build_sensor_context(cursor=cursor)), dg.SkipReason)
+    (landing / "2026-11-22").mkdir()  # a late batch, older than the newest
+    late = new_batch_sensor(dg.build_sensor_context(cursor=cursor))
+    assert late.run_key == "batches:2026-11-22"
