@@ -115,6 +115,7 @@ class World:
         self.n_accounts = 0
         self.n_contacts = 0
         self.protected: set[tuple[str, str]] = set()
+        self._rep_pools: dict = {}
 
     def n(self, base: float, minimum: int = 1) -> int:
         return max(minimum, round(base * self.scale))
@@ -157,14 +158,22 @@ class World:
         return f"+{cc} {rng.randint(200, 999)} {rng.randint(100000, 9999999)}"
 
     def rep(self, rng: random.Random, at: datetime) -> User:
+        """A rep employed on that day, busier reps more likely (pools cached per day)."""
         day = at.date()
-        active = [
-            u
-            for u in self.reps
-            if (u.hired is None or u.hired <= day) and (u.left is None or u.left > day)
-        ]
-        pool = active or self.reps
-        return rng.choices(pool, weights=[u.activity for u in pool])[0]
+        cached = self._rep_pools.get(day)
+        if cached is None:
+            pool = [
+                u
+                for u in self.reps
+                if (u.hired is None or u.hired <= day) and (u.left is None or u.left > day)
+            ] or self.reps
+            cum, total = [], 0.0
+            for u in pool:
+                total += u.activity
+                cum.append(total)
+            cached = self._rep_pools[day] = (pool, cum)
+        pool, cum = cached
+        return rng.choices(pool, cum_weights=cum)[0]
 
 
 def build_users(w: World) -> None:

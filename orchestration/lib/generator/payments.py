@@ -45,7 +45,7 @@ def holidays(year: int) -> set[date]:
 
 def fx(w: World) -> None:
     rng = rng_for(w.seed, "fx")
-    day = (w.tl.start - timedelta(days=30)).date()
+    day = (w.tl.start - timedelta(days=45)).date()
     last = w.tl.end_date
     rates = {c: APPROX_RATE[c] for c in FX_CURRENCIES}
     first = True
@@ -134,7 +134,9 @@ class Payments:
         w.landing.snapshot("payments/customers.csv", w.states(created, [(created, row)]))
         annual = sum(a for t, a, _d in acc.wins)
         stop = acc.inactive_since or w.tl.end
-        self.invoices(cid, cur, acc.country, created, stop, annual * APPROX_RATE[acc.currency])
+        # older invoices of long-standing customers are not part of the export
+        first_invoice = max(created, w.tl.start - timedelta(days=30))
+        self.invoices(cid, cur, acc.country, first_invoice, stop, annual * APPROX_RATE[acc.currency])
 
     def individual(self) -> None:
         w, rng = self.w, self.rng
@@ -238,6 +240,9 @@ class Payments:
             t = final + timedelta(days=rng.uniform(0, 3))
             charges.append((t, "failed"))
             versions.append((final + timedelta(days=45), {**base, "status": "uncollectible"}))
+        elif fate < 0.05:  # still unpaid: open (overdue once past its due date)
+            if rng.random() < 0.5:
+                charges.append((final + timedelta(days=rng.uniform(0, 10)), "failed"))
         else:
             t = final + timedelta(days=rng.expovariate(1 / 4))
             if rng.random() < 0.06:

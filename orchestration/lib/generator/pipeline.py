@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import random
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class Pipeline:
         self.n_quote = 0
         self.n_lead = 0
         self.users = {u.id: u for u in w.users}
+        self.sent_times = [c[1] for c in w.campaigns]
 
     # -- leads ------------------------------------------------------------------------
     def leads(self) -> None:
@@ -91,9 +93,9 @@ class Pipeline:
         src = rng.choices(list(SOURCES), weights=[v[0] for v in SOURCES.values()])[0]
         campaign = ""
         if src == "email_campaign":
-            sent = [c for c in w.campaigns if c[1] < created]
-            if sent:
-                campaign = rng.choice(sent[-3:])[0]
+            n_sent = bisect.bisect_left(self.sent_times, created)
+            if n_sent:
+                campaign = rng.choice(w.campaigns[max(0, n_sent - 3) : n_sent])[0]
             else:
                 src = "organic"
         referrer = ""
@@ -198,7 +200,7 @@ class Pipeline:
                         },
                     )
                 )
-        elif rng.random() < 0.75:
+        elif rng.random() < 0.85:
             t_x = t_work + timedelta(days=rng.uniform(2, 40))
             stop = t_x
             versions.append(
@@ -343,7 +345,7 @@ class Pipeline:
         closes: list[tuple[datetime, str]] = []
         reasons: dict[datetime, str] = {}
         state = "open"
-        dwell = {"smb": 6, "mid_market": 9, "enterprise": 14}[acc.segment]
+        dwell = {"smb": 9, "mid_market": 14, "enterprise": 21}[acc.segment]
         reopened = False
         horizon = w.tl.end + timedelta(days=200)
         while t < horizon:

@@ -144,7 +144,8 @@ def run(w: World) -> None:
                 "abandoned": "true" if abandoned else "false",
                 "is_callback": "true" if callback else "false",
             }
-            w.landing.delta("support/calls.csv", [(ct, row)])
+            # exported with its ticket (an inbound call starts a few minutes before it)
+            w.landing.delta("support/calls.csv", [(max(ct, created), row)])
     # calls that never became a ticket (quick questions, wrong numbers)
     for _ in range(w.n(150)):
         ct = rand_ts(rng, start, end)

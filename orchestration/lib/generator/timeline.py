@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 FIRST_BATCH = date(2026, 11, 20)  # a Friday
 
@@ -21,15 +22,15 @@ class Timeline:
     days: int
     batches: int
 
-    @property
+    @cached_property
     def batch_dates(self) -> list[date]:
         return [FIRST_BATCH + timedelta(days=i) for i in range(self.batches)]
 
-    @property
+    @cached_property
     def end_date(self) -> date:
         return self.batch_dates[-1]
 
-    @property
+    @cached_property
     def cutoffs(self) -> list[datetime]:
         """End of each export day (exclusive), UTC."""
         return [
@@ -37,11 +38,11 @@ class Timeline:
             for d in self.batch_dates
         ]
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         return self.cutoffs[-1]
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         return self.end - timedelta(days=self.days)
 
@@ -49,7 +50,11 @@ class Timeline:
         """Whether batch k holds the file (the first batch, a full load, holds every file)."""
         if k == 0:
             return True
-        return path.split("/")[0] not in WEEKEND_ABSENT.get(self.batch_dates[k].weekday(), ())
+        return path.split("/")[0] not in WEEKEND_ABSENT.get(self.weekdays[k], ())
+
+    @cached_property
+    def weekdays(self) -> list[int]:
+        return [b.weekday() for b in self.batch_dates]
 
     def has_manifest(self, k: int) -> bool:
         return self.batches == 1 or k % 4 != 1
