@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib.contract import FILES
+from orchestration.lib.loading import load_landing
 from orchestration.lib.redaction import redact
 from tests.support import copy_landing, refresh
 
@@ -91,10 +92,9 @@ def test_the_dirty_example_refreshes_and_no_card_number_reaches_any_table(golden
     assert found == []
 
 
-def test_a_second_refresh_changes_nothing(tmp_path, golden):
-    landing = copy_landing(golden / "dirty" / "landing", tmp_path / "landing")
-    warehouse = tmp_path / "crm.duckdb"
-    assert refresh(landing, warehouse).success
+def test_a_second_refresh_changes_nothing(dirty_refreshed):
+    warehouse, first = dirty_refreshed
+    landing = Path(first.landing)
     before = {s: tables(warehouse, s) for s in ("raw", "staging")}
     again = refresh(landing, warehouse)
     assert again.success and again.batches_loaded == [] and again.batches_skipped == 3
@@ -106,9 +106,13 @@ def test_batches_arriving_out_of_order_give_the_same_staging(tmp_path, golden, d
     landing = tmp_path / "landing"
     landing.mkdir()
     warehouse = tmp_path / "crm.duckdb"
-    for day in ("2026-11-23", "2026-11-20", "2026-11-21"):
+    # The newest batch first, then an older one, each loaded on its own; the last arrival
+    # (the middle date) comes with the full refresh that rebuilds staging from all three.
+    for day in ("2026-11-23", "2026-11-20"):
         copy_landing(golden / "dirty" / "landing" / day, landing / day)
-        assert refresh(landing, warehouse).success
+        load_landing(landing, warehouse, progress=lambda _: None)
+    copy_landing(golden / "dirty" / "landing" / "2026-11-21", landing / "2026-11-21")
+    assert refresh(landing, warehouse).success
     assert tables(warehouse, "staging") == tables(in_order, "staging")
 
 

@@ -14,6 +14,7 @@ from .warehouse import connect
 class RefreshResult:
     success: bool
     seconds: float
+    landing: str = ""
     error: str | None = None
     batches_loaded: list[str] = field(default_factory=list)
     batches_skipped: int = 0
@@ -47,6 +48,7 @@ class RefreshResult:
             f"  tables built: {self.tables_built}; "
             f"checks passed: {self.checks_passed}, failed: {self.checks_failed}"
         )
+        lines.append(f"  landing: {self.landing}")
         lines.append(f"  warehouse: {settings.warehouse_path()}")
         return "\n".join(lines)
 
@@ -93,7 +95,7 @@ def run_refresh() -> RefreshResult:
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    result = RefreshResult(success=run.success, seconds=0.0)
+    result = RefreshResult(success=run.success, seconds=0.0, landing=str(settings.landing_dir()))
     if not run.success:
         result.error = _failure_message(run)
     for mat in run.asset_materializations_for_node("raw_exports")[:1]:
