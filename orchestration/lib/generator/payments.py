@@ -136,7 +136,9 @@ class Payments:
         stop = acc.inactive_since or w.tl.end
         # older invoices of long-standing customers are not part of the export
         first_invoice = max(created, w.tl.start - timedelta(days=30))
-        self.invoices(cid, cur, acc.country, first_invoice, stop, annual * APPROX_RATE[acc.currency])
+        self.invoices(
+            cid, cur, acc.country, first_invoice, stop, annual * APPROX_RATE[acc.currency]
+        )
 
     def individual(self) -> None:
         w, rng = self.w, self.rng
