@@ -59,7 +59,10 @@ def _failure_message(result) -> str:
             data = event.step_failure_data
             if data.user_failure_data is not None and data.user_failure_data.description:
                 return data.user_failure_data.description
-            return data.error.message.strip().splitlines()[-1] if data.error else "step failed"
+            error = data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the root cause says what went wrong, not the wrapper
+            return error.message.strip().splitlines()[0] if error else "step failed"
     return "the run failed"
 
 
