@@ -24,7 +24,7 @@ def _generate(args: argparse.Namespace) -> int:
         scale=args.scale,
         dirty=args.dirty,
     )
-    print(summary.describe())
+    print(summary)
     print(f"generated in {time.monotonic() - started:.1f} s")
     return 0
 

@@ -150,3 +150,16 @@ def test_the_sensor_requests_one_run_per_new_batch_folder(tmp_path, golden, monk
     (landing / "2026-11-22").mkdir()  # a late batch, older than the newest
     late = new_batch_sensor(dg.build_sensor_context(cursor=cursor))
     assert late.run_key == "batches:2026-11-22"
+
+
+def test_the_generate_command_writes_a_landing_folder_and_dirt_log(tmp_path):
+    out = tmp_path / "landing"
+    cli = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "generate", "--out", str(out), "--scale", "0.2",
+         "--batches", "2", "--dirty"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["2026-11-20", "2026-11-21"]
+    log = json.loads((tmp_path / "landing.dirt_log.json").read_text())
+    assert log["entries"]
