@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 # Each installs what is missing (a pinned uv, then the locked environment) and is quick
 # when everything is already in place.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
@@ -14,7 +14,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --python $(PYTHON)
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python $(PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)
