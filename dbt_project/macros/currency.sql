@@ -101,3 +101,34 @@
     {%- set target_currency = to_currency if to_currency is not none else "'" ~ var('reporting_currency') ~ "'" -%}
     ({{ amount }} / {{ alias }}_from.rate * {{ alias }}_to.rate)
 {%- endmacro %}
+
+
+{# A numeric date part (year, month, isodow: 1 = Monday … 7 = Sunday). #}
+{% macro date_part_number(datepart, date_expression) -%}
+    {{ return(adapter.dispatch('date_part_number', 'crmwh')(datepart, date_expression)) }}
+{%- endmacro %}
+
+{% macro default__date_part_number(datepart, date_expression) -%}
+    extract({{ datepart }} from {{ date_expression }})
+{%- endmacro %}
+
+
+{# Lower-case, trimmed, inner whitespace collapsed to one space. #}
+{% macro normalise_free_text(expression) -%}
+    {{ return(adapter.dispatch('normalise_free_text', 'crmwh')(expression)) }}
+{%- endmacro %}
+
+{% macro default__normalise_free_text(expression) -%}
+    trim(regexp_replace(lower({{ expression }}), '\s+', ' ', 'g'))
+{%- endmacro %}
+
+
+{# A 64-bit float for money and rates (dbt's type_float() is a 32-bit FLOAT on DuckDB,
+   too coarse for amounts). #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'crmwh')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}

@@ -70,12 +70,12 @@ euro as (
     select
         rate_date,
         'EUR' as currency,
-        cast(1 as {{ dbt.type_float() }}) as rate
+        cast(1 as {{ type_double() }}) as rate
     from calendar_days
 ),
 
 final as (
-    select rate_date, currency, cast(rate as {{ dbt.type_float() }}) as rate from carried_forward
+    select rate_date, currency, cast(rate as {{ type_double() }}) as rate from carried_forward
     union all
     select rate_date, currency, rate from euro
 )
