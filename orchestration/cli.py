@@ -45,18 +45,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crmwh", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write synthetic daily exports (the contract of exports.md)")
+    gen = commands.add_parser(
+        "generate", help="write synthetic daily exports (the contract of exports.md)"
+    )
     gen.add_argument("--out", required=True, help="landing folder to write the batches into")
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--days", type=int, default=540, help="days of company history")
     gen.add_argument("--batches", type=int, default=3, help="daily export batches")
     gen.add_argument("--scale", type=float, default=1.0, help="1 = about 10 reps over 18 months")
-    gen.add_argument("--dirty", action="store_true", help="inject the contract's dirt, with a dirt log")
+    gen.add_argument(
+        "--dirty", action="store_true", help="inject the contract's dirt, with a dirt log"
+    )
     gen.set_defaults(func=_generate)
 
     ref = commands.add_parser("refresh", help="run the daily refresh job in-process")
     ref.add_argument("--landing", help="landing folder (default $CRMWH_LANDING or seeds/exports)")
-    ref.add_argument("--warehouse", help="warehouse file (default $CRMWH_WAREHOUSE or warehouse/crm.duckdb)")
+    ref.add_argument(
+        "--warehouse", help="warehouse file (default $CRMWH_WAREHOUSE or warehouse/crm.duckdb)"
+    )
     ref.set_defaults(func=_refresh)
 
     args = parser.parse_args(argv)

@@ -18,7 +18,9 @@ def golden() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dirty_refreshed(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RefreshResult]:
+def dirty_refreshed(
+    golden: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, RefreshResult]:
     """The golden dirty landing, refreshed once: (warehouse file, result)."""
     root = tmp_path_factory.mktemp("dirty")
     landing = copy_landing(golden / "dirty" / "landing", root / "landing")
@@ -27,7 +29,9 @@ def dirty_refreshed(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> t
 
 
 @pytest.fixture(scope="session")
-def clean_refreshed(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RefreshResult]:
+def clean_refreshed(
+    golden: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, RefreshResult]:
     root = tmp_path_factory.mktemp("clean")
     landing = copy_landing(golden / "clean" / "landing", root / "landing")
     warehouse = root / "crm.duckdb"

@@ -30,7 +30,10 @@ def sha256(path: Path) -> str:
 def raw_contents(warehouse: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return {f.table: sorted(con.execute(f"select * from raw.{f.table}").fetchall(), key=repr) for f in FILES}
+        return {
+            f.table: sorted(con.execute(f"select * from raw.{f.table}").fetchall(), key=repr)
+            for f in FILES
+        }
     finally:
         con.close()
 
@@ -47,9 +50,15 @@ def dirty_loaded(golden, tmp_path) -> tuple[Path, Path]:
     ("folder", "message"),
     [
         ("refused_batch", r"2026-11-24/crm/deals.csv, line 1, column stage_id: .*missing"),
-        ("refused_batch_encoding", r"2026-11-24/crm/accounts.csv, line 18, byte offset 1958: not UTF-8"),
+        (
+            "refused_batch_encoding",
+            r"2026-11-24/crm/accounts.csv, line 18, byte offset 1958: not UTF-8",
+        ),
         ("refused_batch_unparseable", r"2026-11-24/support/tickets.jsonl, line 2: "),
-        ("refused_batch_manifest", r"2026-11-24/crm/deals.csv: the manifest says 79 records, the file holds 78"),
+        (
+            "refused_batch_manifest",
+            r"2026-11-24/crm/deals.csv: the manifest says 79 records, the file holds 78",
+        ),
     ],
 )
 def test_a_refused_batch_leaves_the_warehouse_byte_for_byte(golden, dirty_loaded, folder, message):
@@ -75,7 +84,9 @@ def test_a_manifest_listing_a_missing_file_refuses_the_batch(golden, dirty_loade
     assert "crm/deals.csv" in manifest["files"]
     (batch / "crm" / "deals.csv").unlink()
     before = sha256(warehouse)
-    with pytest.raises(BatchRefused, match="2026-11-23/crm/deals.csv: listed in the manifest but missing"):
+    with pytest.raises(
+        BatchRefused, match="2026-11-23/crm/deals.csv: listed in the manifest but missing"
+    ):
         load_landing(landing, warehouse, progress=quiet)
     assert sha256(warehouse) == before
 

@@ -55,7 +55,7 @@ def test_semicolon_delimiter_bom_and_column_order(tmp_path):
 def test_empty_values_are_null_and_blank_lines_are_not_records(tmp_path):
     content = (
         "pipeline_id,pipeline_name,stage_id,stage_name,stage_order,probability,stage_type\n"
-        "nb,,nb_q,\"\",1,,open\n\n"
+        'nb,,nb_q,"",1,,open\n\n'
         "nb,x,nb_w,Won,2,1,won\n"
     )
     parsed = parse(tmp_path, STAGES, content)
@@ -89,8 +89,15 @@ def test_jsonl_nested_keys_unknown_keys_and_missing_keys(tmp_path):
 
 
 def test_event_epoch_timestamps_are_kept_as_text(tmp_path):
-    event = {"event_id": "e1", "campaign_id": "c1", "email": "x@y.z", "event": "open",
-             "timestamp": 1785657691, "url": None, "bounce_type": None}
+    event = {
+        "event_id": "e1",
+        "campaign_id": "c1",
+        "email": "x@y.z",
+        "event": "open",
+        "timestamp": 1785657691,
+        "url": None,
+        "bounce_type": None,
+    }
     [row] = rows(parse(tmp_path, EVENTS, json.dumps(event) + "\n"))
     assert row["timestamp"] == "1785657691" and row["url"] is None
 

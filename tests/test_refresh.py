@@ -14,17 +14,24 @@ import duckdb
 
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
-from orchestration.lib.redaction import redact
+from orchestration.lib.redaction import CANDIDATE, redact
 from tests.support import copy_landing, refresh
 
 
 def tables(warehouse: Path, schema: str) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
-        ).fetchall()]
-        return {n: sorted(con.execute(f"select * from {schema}.{n}").fetchall(), key=repr) for n in names}
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                [schema],
+            ).fetchall()
+        ]
+        return {
+            n: sorted(con.execute(f"select * from {schema}.{n}").fetchall(), key=repr)
+            for n in names
+        }
     finally:
         con.close()
 
@@ -67,7 +74,9 @@ def test_snapshot_deletions_are_kept_and_marked(clean_refreshed):
     deleted = con.execute(
         "select account_id, cast(deleted_at as date) from staging.stg_crm__accounts where is_deleted"
     ).fetchall()
-    kept = con.execute("select count(*) from staging.stg_crm__accounts where not is_deleted").fetchall()
+    kept = con.execute(
+        "select count(*) from staging.stg_crm__accounts where not is_deleted"
+    ).fetchall()
     con.close()
     # a031 is in the snapshots of 2026-11-20 and -21 and gone from 2026-11-23 (golden dim_account).
     assert [(a, str(d)) for a, d in deleted] == [("a031", "2026-11-23")]
@@ -85,7 +94,8 @@ def test_the_dirty_example_refreshes_and_no_card_number_reaches_any_table(golden
     found = []
     for schema, table, column in columns:
         values = con.execute(
-            f'select "{column}" from {schema}.{table} where regexp_matches("{column}", \'[0-9][ -]?[0-9]{{12}}\')'
+            f'select "{column}" from {schema}.{table} where regexp_matches("{column}", ?)',
+            [CANDIDATE],
         ).fetchall()
         found += [(schema, table, v) for (v,) in values if redact(v)[1]]
     con.close()
@@ -129,12 +139,24 @@ def test_a_refused_batch_fails_the_run_and_leaves_the_warehouse_as_it_was(tmp_pa
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
 
     cli = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--landing", str(landing),
-         "--warehouse", str(warehouse)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "refresh",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert cli.returncode == 1
-    assert re.search(r"refresh FAILED .*2026-11-24/crm/deals.csv, line 1, column stage_id", cli.stdout)
+    assert re.search(
+        r"refresh FAILED .*2026-11-24/crm/deals.csv, line 1, column stage_id", cli.stdout
+    )
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
 
 
@@ -155,9 +177,22 @@ def test_the_sensor_requests_one_run_per_new_batch_folder(tmp_path, golden, monk
 def test_the_generate_command_writes_a_landing_folder_and_dirt_log(tmp_path):
     out = tmp_path / "landing"
     cli = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "generate", "--out", str(out), "--scale", "0.2",
-         "--batches", "2", "--dirty"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "generate",
+            "--out",
+            str(out),
+            "--scale",
+            "0.2",
+            "--batches",
+            "2",
+            "--dirty",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert cli.returncode == 0, cli.stderr
     assert sorted(p.name for p in out.iterdir()) == ["2026-11-20", "2026-11-21"]

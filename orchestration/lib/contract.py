@@ -71,7 +71,9 @@ FILES: tuple[ExportFile, ...] = (
     ExportFile(
         "crm/users.csv",
         "snapshot",
-        _cols("user_id full_name email role team manager_id territory hired_on is_active deactivated_on"),
+        _cols(
+            "user_id full_name email role team manager_id territory hired_on is_active deactivated_on"
+        ),
         ("user_id",),
     ),
     ExportFile(
@@ -125,7 +127,9 @@ FILES: tuple[ExportFile, ...] = (
     ExportFile(
         "crm/deal_history.csv",
         "delta",
-        _cols("history_id deal_id changed_at stage_id amount currency expected_close_date owner_id"),
+        _cols(
+            "history_id deal_id changed_at stage_id amount currency expected_close_date owner_id"
+        ),
         ("history_id",),
     ),
     ExportFile(
@@ -242,7 +246,9 @@ FILES: tuple[ExportFile, ...] = (
         ),
         ("call_id",),
     ),
-    ExportFile("reference/fx_rates.csv", "delta", _cols("date currency rate"), ("date", "currency")),
+    ExportFile(
+        "reference/fx_rates.csv", "delta", _cols("date currency rate"), ("date", "currency")
+    ),
 )
 
 BY_PATH: dict[str, ExportFile] = {f.path: f for f in FILES}

@@ -52,7 +52,9 @@ class Batch:
         for p in sorted(self.path.rglob("*")):
             if p.is_file():
                 st = p.stat()
-                digest.update(f"{p.relative_to(self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                digest.update(
+                    f"{p.relative_to(self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
+                )
         return digest.hexdigest()
 
 

@@ -18,7 +18,7 @@ REDACTED = "[REDACTED-PAN]"
 # run that is part of a longer run of digits and separators is judged as that longer run.
 _RUN = re.compile(r"(?<![0-9])(?<![0-9][ -])[0-9](?:[ -]?[0-9])*(?![0-9])(?![ -][0-9])")
 # Cheap pre-filter for whole columns: at least 13 digits joined by optional separators.
-_CANDIDATE = r"[0-9](?:[ -]?[0-9]){12}"
+CANDIDATE = r"[0-9](?:[ -]?[0-9]){12}"
 
 
 def luhn_valid(digits: str) -> bool:
@@ -54,7 +54,7 @@ def redact(text: str) -> tuple[str, int]:
 
 def redact_column(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, int]:
     """Redact a string column; only values that could hold a card number go through Python."""
-    maybe = pc.fill_null(pc.match_substring_regex(column, _CANDIDATE), False)
+    maybe = pc.fill_null(pc.match_substring_regex(column, CANDIDATE), False)
     if not pc.any(maybe).as_py():
         return column, 0
     total = 0

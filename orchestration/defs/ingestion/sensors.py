@@ -9,7 +9,9 @@ from ...lib.loading import discover_batches
 from ..operations.jobs import daily_refresh
 
 
-@dg.sensor(job=daily_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    job=daily_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
+)
 def new_batch_sensor(context: dg.SensorEvaluationContext):
     """Each batch folder triggers one run, also when it arrives late (an older export date)."""
     landing = settings.landing_dir()

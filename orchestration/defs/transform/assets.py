@@ -1,9 +1,8 @@
 """The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
-
-import logging
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
@@ -29,7 +28,9 @@ def load_dbt_project() -> DbtProject:
     settings.export_environment()  # profiles.yml reads CRMWH_WAREHOUSE
     project = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
     manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
+        project.project_dir
+    ):
         dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
         manifest.touch()  # dbt leaves an unchanged manifest as it was: mark it as checked
     return project
