@@ -1,0 +1,81 @@
+"""SQL generated from the suites: the row-level audit that fills audit.quarantine.
+
+Every query reads one raw table, restricted to the batches being audited (the temporary
+table `audit_batches(batch_date)`), and returns `(batch_date, record_number, finding)`.
+"""
+
+from __future__ import annotations
+
+from orchestration.lib.contract import BY_PATH
+
+from .rules import SetRule, Suite
+
+
+def _raw(suite: Suite) -> str:
+    return f"raw.{BY_PATH[suite.path].table}"
+
+
+def row_findings(suite: Suite) -> str:
+    """One scan of the raw table: for each record, every outcome whose condition holds."""
+    cases = ",\n            ".join(
+        f"case when {o.condition} then '{o.name}' end" for _, o in suite.outcomes()
+    )
+    return f"""
+        select batch_date, record_number, finding
+        from (
+            select
+                r._batch_date as batch_date,
+                r._record_number as record_number,
+                unnest([
+            {cases}
+                ]) as finding
+            from {_raw(suite)} as r
+            where r._batch_date in (select batch_date from audit_batches)
+        )
+        where finding is not null
+    """
+
+
+def set_findings(suite: Suite, rule: SetRule, excluded: str) -> str:
+    """Records caught by a set rule among those not yet excluded: `excluded` is a table of
+    (batch_date, source_file, record_number) already quarantined or removed."""
+    columns = ", ".join(f'r."{c}"' for c in suite.columns)
+    key = ", ".join(f'r."{c}"' for c in suite.key)
+    if rule.kind == "identical_copies":
+        window = f"partition by r._batch_date, {columns} order by r._record_number"
+    elif rule.kind == "superseded_id":
+        # The staging winner (macros/resolution.sql): greatest updated_at, then last copy.
+        order = "r._record_number desc"
+        if suite.updated_at:
+            order = f'try_cast(r."{suite.updated_at}" as timestamptz) desc nulls last, ' + order
+        window = f"partition by r._batch_date, {key} order by {order}"
+    elif rule.kind == "first_of_pair":
+        partition = ", ".join(f"r.{p}" if p.startswith('"') else p for p in rule.partition)
+        order = ", ".join(rule.order)
+        window = f"partition by r._batch_date, {partition} order by {order}"
+    else:  # pragma: no cover
+        raise ValueError(rule.kind)
+    return f"""
+        select batch_date, record_number, '{rule.name}' as finding
+        from (
+            select
+                r._batch_date as batch_date,
+                r._record_number as record_number,
+                row_number() over ({window}) as copy_number
+            from {_raw(suite)} as r
+            where r._batch_date in (select batch_date from audit_batches)
+                and not exists (
+                    select 1 from {excluded} as x
+                    where x.source_file = '{suite.path}'
+                        and x.batch_date = r._batch_date
+                        and x.record_number = r._record_number
+                )
+        )
+        where copy_number > 1
+    """
+
+
+def record_json(suite: Suite, alias: str = "r") -> str:
+    """The raw record as JSON text (contract columns, in contract order)."""
+    fields = ", ".join(f"'{c}', {alias}.\"{c}\"" for c in suite.columns)
+    return f"cast(json_object({fields}) as varchar)"
