@@ -31,6 +31,34 @@ AUDIT_DDL = (
         rule varchar not null,
         reason varchar not null
     )""",
+    """create table if not exists audit.check_results (
+        run_id varchar not null,
+        checked_at timestamp not null,
+        batches varchar not null,
+        source_file varchar not null,
+        rule varchar not null,
+        severity varchar not null,
+        column_name varchar,
+        expectation varchar,
+        records_checked bigint not null,
+        failures_sql bigint not null,
+        failures_gx bigint,
+        outcome varchar not null,
+        details varchar
+    )""",
+    """create table if not exists audit.findings (
+        batch_date date not null,
+        source_file varchar not null,
+        record_number bigint not null,
+        rule varchar not null,
+        severity varchar not null
+    )""",
+    """create table if not exists audit.batch_audits (
+        batch_date date not null,
+        fingerprint varchar not null,
+        run_id varchar not null,
+        audited_at timestamp not null
+    )""",
     """create table if not exists audit.batch_loads (
         batch_date date primary key,
         fingerprint varchar not null,
@@ -73,7 +101,9 @@ def loaded_fingerprints(path: Path) -> dict[str, str]:
         ).fetchall()[0][0]
         if not exists:
             return {}
-        rows = con.execute("select strftime(batch_date, '%Y-%m-%d'), fingerprint from audit.batch_loads").fetchall()
+        rows = con.execute(
+            "select strftime(batch_date, '%Y-%m-%d'), fingerprint from audit.batch_loads"
+        ).fetchall()
         return dict(rows)
     finally:
         con.close()
