@@ -21,6 +21,9 @@ class RefreshResult:
     records_per_file: dict[str, int] = field(default_factory=dict)
     records_quarantined: int = 0
     duplicates_removed: int = 0
+    records_fixed: int = 0
+    records_flagged: int = 0
+    audit_report: str | None = None
     tables_built: int = 0
     checks_passed: int = 0
     checks_failed: int = 0
@@ -42,8 +45,11 @@ class RefreshResult:
                 lines.append(f"    {file:<{width}}  {n:>9}")
         lines.append(
             f"  quarantined records: {self.records_quarantined}; "
-            f"duplicates removed: {self.duplicates_removed}"
+            f"duplicates removed: {self.duplicates_removed}; "
+            f"fixed: {self.records_fixed}; flagged: {self.records_flagged}"
         )
+        if self.audit_report:
+            lines.append(f"  audit report: {self.audit_report}")
         lines.append(
             f"  tables built: {self.tables_built}; "
             f"checks passed: {self.checks_passed}, failed: {self.checks_failed}"
@@ -74,14 +80,17 @@ def _read_audit(result: RefreshResult) -> None:
     try:
         rows = con.execute(
             "select source_file, sum(records_read), sum(records_quarantined), "
-            "sum(duplicates_removed) from audit.file_loads group by source_file"
+            "sum(duplicates_removed), sum(records_fixed), sum(records_flagged) "
+            "from audit.file_loads group by source_file"
         ).fetchall()
     finally:
         con.close()
-    for file, read, quarantined, duplicates in rows:
+    for file, read, quarantined, duplicates, fixed, flagged in rows:
         result.records_per_file[file] = int(read)
         result.records_quarantined += int(quarantined)
         result.duplicates_removed += int(duplicates)
+        result.records_fixed += int(fixed)
+        result.records_flagged += int(flagged)
 
 
 def run_refresh() -> RefreshResult:
@@ -92,7 +101,11 @@ def run_refresh() -> RefreshResult:
     from ..definitions import build_definitions
 
     job = build_definitions().resolve_job_def("daily_refresh")
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
     run = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
@@ -109,6 +122,9 @@ def run_refresh() -> RefreshResult:
     )
     for e in run.all_events:
         if e.event_type_value == "ASSET_CHECK_EVALUATION":
+            report = e.event_specific_data.metadata.get("report")
+            if report is not None:
+                result.audit_report = str(report.value)
             if e.event_specific_data.passed:
                 result.checks_passed += 1
             else:
