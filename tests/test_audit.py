@@ -114,7 +114,10 @@ def _staging_lists() -> dict[tuple[str, str], tuple[str, ...]]:
             m.group(1): tuple(re.findall(r"'([a-z_]+)'", m.group(2)))
             for m in re.finditer(r"set (\w+) = (\[[^\]]*\])", text)
         }
-        pattern = r"normalise_(?:category|enum)\((?:adapter\.quote\()?'(\w+)'\)?, (\[[^\]]*\]|\w+\(\)|\w+)\)"
+        pattern = (
+            r"normalise_(?:category|enum)\((?:adapter\.quote\()?'(\w+)'\)?, "
+            r"(\[[^\]]*\]|\w+\(\)|\w+)\)"
+        )
         for m in re.finditer(pattern, text):
             column, values = m.group(1), m.group(2)
             if values.startswith("["):
