@@ -380,10 +380,9 @@ def _samples(con, result: AuditResult, per_rule: int = 5) -> None:
             {"batch": str(day), "record_number": number, "reason": reason, "record": record}
         )
     for suite in SUITES.values():
-        columns = ", ".join(f'r."{c}"' for c in suite.columns)
         rows = con.execute(
             f"""
-            select f.finding, f.batch_date, f.record_number,
+            select f.finding, f.batch_date, f.record_number, rules.reason,
                 {suite_sql.record_json(suite)}
             from (
                 select *, row_number() over (
@@ -394,14 +393,15 @@ def _samples(con, result: AuditResult, per_rule: int = 5) -> None:
             ) as f
             inner join raw.{_table(suite)} as r
                 on r._batch_date = f.batch_date and r._record_number = f.record_number
+            inner join audit_rules as rules
+                on rules.source_file = '{suite.path}' and rules.finding = f.finding
             where f.n <= {per_rule}
             order by all
             """
         ).fetchall()
-        del columns
-        for finding, day, number, record in rows:
+        for finding, day, number, reason, record in rows:
             result.samples.setdefault((suite.path, finding), []).append(
-                {"batch": str(day), "record_number": number, "reason": None, "record": record}
+                {"batch": str(day), "record_number": number, "reason": reason, "record": record}
             )
 
 
