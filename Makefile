@@ -35,3 +35,8 @@ lint: install
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache
+
+# Not part of `make test`: big-scale runs. SCALE=100 for the 100x company.
+SCALE ?= 10
+benchmark: install
+	$(VENV)/bin/python benchmarks/refresh_benchmark.py --scale $(SCALE)
