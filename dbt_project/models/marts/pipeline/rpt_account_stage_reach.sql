@@ -2,7 +2,8 @@
     Active and inactive accounts that reached each open stage (forecasting article): one
     row per (account, open stage) the account reached with at least one not-deleted deal,
     with the account's status and the reason it became inactive. Reached as in
-    rpt_stage_conversion: a visit to the stage or to a higher open stage, or a won deal.
+    rpt_stage_conversion (int_deal_stages_reached); account_id as in fct_deals (the
+    unknown member when the account is missing).
 #}
 with
 
@@ -10,45 +11,25 @@ deals as (
     select * from {{ ref('fct_deals') }}
 ),
 
-visits as (
-    select * from {{ ref('fct_stage_durations') }}
-),
-
-stages as (
-    select * from {{ ref('stg_crm__pipeline_stages') }}
+stages_reached as (
+    select * from {{ ref('int_deal_stages_reached') }}
 ),
 
 accounts as (
     select * from {{ ref('dim_account') }}
 ),
 
-highest_open_visit as (
-    select
-        visits.deal_id,
-        max(stages.stage_order) as max_open_stage_order
-    from visits
-    inner join stages
-        on visits.stage_id = stages.stage_id
-    where stages.stage_type = 'open'
-    group by visits.deal_id
-),
-
 deals_reached as (
     select
         deals.account_id,
-        stages.pipeline_id,
-        stages.stage_id,
-        stages.stage_order,
+        stages_reached.pipeline_id,
+        stages_reached.stage_id,
+        stages_reached.stage_order,
         deals.deal_id,
         deals.created_at
-    from deals
-    left join highest_open_visit
-        on deals.deal_id = highest_open_visit.deal_id
-    inner join stages
-        on deals.pipeline_id = stages.pipeline_id
-        and stages.stage_type = 'open'
-        and (deals.status = 'won' or highest_open_visit.max_open_stage_order >= stages.stage_order)
-    where not deals.is_deleted
+    from stages_reached
+    inner join deals
+        on stages_reached.deal_id = deals.deal_id
 ),
 
 final as (

@@ -1,8 +1,7 @@
 {#
     One row per open stage x cohort month (deal creation) in which the pipeline has a
-    deal. A deal reached stage s when it ever visited s or an open stage of higher order,
-    or is currently won (skipped stages count as passed); it advanced when it reached the
-    next open stage in order (or is currently won, for the last open stage).
+    deal, counting the deals that reached the stage and those that advanced from it
+    (the rule is int_deal_stages_reached).
 #}
 with
 
@@ -10,8 +9,8 @@ deals as (
     select * from {{ ref('fct_deals') }}
 ),
 
-visits as (
-    select * from {{ ref('fct_stage_durations') }}
+stages_reached as (
+    select * from {{ ref('int_deal_stages_reached') }}
 ),
 
 stages as (
@@ -22,8 +21,7 @@ open_stages as (
     select
         pipeline_id,
         stage_id,
-        stage_order,
-        lead(stage_order) over (partition by pipeline_id order by stage_order) as next_open_stage_order
+        stage_order
     from stages
     where stage_type = 'open'
 ),
@@ -32,33 +30,9 @@ live_deals as (
     select
         deal_id,
         pipeline_id,
-        status,
         cast({{ dbt.date_trunc('month', to_reporting_date('created_at')) }} as date) as cohort_month
     from deals
     where not is_deleted
-),
-
-highest_open_visit as (
-    select
-        visits.deal_id,
-        max(stages.stage_order) as max_open_stage_order
-    from visits
-    inner join stages
-        on visits.stage_id = stages.stage_id
-    where stages.stage_type = 'open'
-    group by visits.deal_id
-),
-
-deal_progress as (
-    select
-        live_deals.deal_id,
-        live_deals.pipeline_id,
-        live_deals.cohort_month,
-        live_deals.status = 'won' as is_won,
-        highest_open_visit.max_open_stage_order
-    from live_deals
-    left join highest_open_visit
-        on live_deals.deal_id = highest_open_visit.deal_id
 ),
 
 cohort_months as (
@@ -73,11 +47,22 @@ stage_cohorts as (
         open_stages.pipeline_id,
         open_stages.stage_id,
         open_stages.stage_order,
-        open_stages.next_open_stage_order,
         cohort_months.cohort_month
     from open_stages
     inner join cohort_months
         on open_stages.pipeline_id = cohort_months.pipeline_id
+),
+
+reached_by_cohort as (
+    select
+        live_deals.cohort_month,
+        stages_reached.pipeline_id,
+        stages_reached.stage_id,
+        stages_reached.deal_id,
+        stages_reached.is_advanced
+    from stages_reached
+    inner join live_deals
+        on stages_reached.deal_id = live_deals.deal_id
 ),
 
 counted as (
@@ -86,19 +71,13 @@ counted as (
         stage_cohorts.stage_id,
         stage_cohorts.stage_order,
         stage_cohorts.cohort_month,
-        count(case
-            when deal_progress.is_won or deal_progress.max_open_stage_order >= stage_cohorts.stage_order
-                then deal_progress.deal_id
-        end) as deals_reached,
-        count(case
-            when deal_progress.is_won
-                or deal_progress.max_open_stage_order >= stage_cohorts.next_open_stage_order
-                then deal_progress.deal_id
-        end) as deals_advanced
+        count(reached_by_cohort.deal_id) as deals_reached,
+        count(case when reached_by_cohort.is_advanced then reached_by_cohort.deal_id end) as deals_advanced
     from stage_cohorts
-    left join deal_progress
-        on stage_cohorts.pipeline_id = deal_progress.pipeline_id
-        and stage_cohorts.cohort_month = deal_progress.cohort_month
+    left join reached_by_cohort
+        on stage_cohorts.pipeline_id = reached_by_cohort.pipeline_id
+        and stage_cohorts.stage_id = reached_by_cohort.stage_id
+        and stage_cohorts.cohort_month = reached_by_cohort.cohort_month
     group by 1, 2, 3, 4
 ),
 
