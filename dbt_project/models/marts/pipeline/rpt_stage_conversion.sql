@@ -17,15 +17,6 @@ stages as (
     select * from {{ ref('stg_crm__pipeline_stages') }}
 ),
 
-open_stages as (
-    select
-        pipeline_id,
-        stage_id,
-        stage_order
-    from stages
-    where stage_type = 'open'
-),
-
 live_deals as (
     select
         deal_id,
@@ -42,15 +33,17 @@ cohort_months as (
     from live_deals
 ),
 
+{# every open stage of the pipeline, also those no deal of the cohort reached #}
 stage_cohorts as (
     select
-        open_stages.pipeline_id,
-        open_stages.stage_id,
-        open_stages.stage_order,
+        stages.pipeline_id,
+        stages.stage_id,
+        stages.stage_order,
         cohort_months.cohort_month
-    from open_stages
+    from stages
     inner join cohort_months
-        on open_stages.pipeline_id = cohort_months.pipeline_id
+        on stages.pipeline_id = cohort_months.pipeline_id
+    where stages.stage_type = 'open'
 ),
 
 reached_by_cohort as (
