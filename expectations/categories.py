@@ -1,41 +1,52 @@
 """Canonical values of the contract's category and enum columns (shared/spec/exports.md).
 
-The audit's rules are written from these lists. Staging (dbt_project/macros/categories.sql
-and the staging models) maps the same columns with the same lists; tests/test_audit.py
-compares the two so that they cannot drift apart.
+They are defined once, in `vars.contract_categories` of dbt_project/dbt_project.yml:
+staging normalises with them (macro `category_values`) and the audit's rules are written
+from the constants below, read from that block.
 """
 
-LEAD_SOURCES = ("organic", "paid_ads", "email_campaign", "referral", "event", "outbound", "partner")
-DEAL_TYPES = ("new_business", "upsell", "cross_sell", "renewal")
-SEGMENTS = ("smb", "mid_market", "enterprise")
-BUYING_ROLES = ("decision_maker", "champion", "influencer", "user", "other")
-ACTIVITY_TYPES = ("call", "meeting", "video_call", "email", "demo", "task")
-ACTIVITY_OUTCOMES = (
-    "connected", "no_answer", "voicemail", "wrong_number",
-    "held", "no_show", "rescheduled",
-    "sent", "replied", "bounced",
-    "done", "open",
-)  # fmt: skip
-TICKET_CHANNELS = ("email", "web", "chat", "phone")
-TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
-TICKET_TYPES = ("question", "incident", "problem", "complaint", "task")
-REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "dbt_project.yml"
+
+
+def _load() -> dict[str, tuple[str, ...]]:
+    block = yaml.safe_load(DBT_PROJECT_FILE.read_text())["vars"]["contract_categories"]
+    return {name: tuple(values) for name, values in block.items()}
+
+
+CATEGORIES: dict[str, tuple[str, ...]] = _load()
+
+LEAD_SOURCES = CATEGORIES["lead_sources"]
+DEAL_TYPES = CATEGORIES["deal_types"]
+SEGMENTS = CATEGORIES["segments"]
+BUYING_ROLES = CATEGORIES["buying_roles"]
+ACTIVITY_TYPES = CATEGORIES["activity_types"]
+ACTIVITY_OUTCOMES = CATEGORIES["activity_outcomes"]
+TICKET_CHANNELS = CATEGORIES["ticket_channels"]
+TICKET_PRIORITIES = CATEGORIES["ticket_priorities"]
+TICKET_TYPES = CATEGORIES["ticket_types"]
+REFUND_REASONS = CATEGORIES["refund_reasons"]
 
 # Status and type columns that drive logic: an unknown value quarantines the record.
-USER_ROLES = ("rep", "manager", "admin")
-ACCOUNT_STATUSES = ("active", "inactive")
-LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
-STAGE_TYPES = ("open", "won", "lost")
-DEAL_STATUSES = ("open", "won", "lost")
-ACTIVITY_STATUSES = ("done", "scheduled", "cancelled")
-QUOTE_STATUSES = ("draft", "sent", "accepted", "rejected", "expired")
-GOAL_METRICS = ("won_revenue", "won_deals", "activities", "new_leads")
-GOAL_SCOPES = ("leads", "deals", "all")
-PERIODS = ("day", "week", "month", "quarter", "year")
-CAMPAIGN_STATUSES = ("draft", "sent")
-MEMBER_STATUSES = ("subscribed", "unsubscribed", "cleaned")
-EMAIL_EVENTS = ("sent", "delivered", "open", "click", "bounce", "unsubscribe", "spam_report")
-INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
-CHARGE_STATUSES = ("succeeded", "failed", "pending")
-REFUND_STATUSES = ("succeeded", "failed", "pending")
-TICKET_STATUSES = ("new", "open", "pending", "solved", "closed")
+USER_ROLES = CATEGORIES["user_roles"]
+ACCOUNT_STATUSES = CATEGORIES["account_statuses"]
+LEAD_STATUSES = CATEGORIES["lead_statuses"]
+STAGE_TYPES = CATEGORIES["stage_types"]
+DEAL_STATUSES = CATEGORIES["deal_statuses"]
+ACTIVITY_STATUSES = CATEGORIES["activity_statuses"]
+QUOTE_STATUSES = CATEGORIES["quote_statuses"]
+GOAL_METRICS = CATEGORIES["goal_metrics"]
+GOAL_SCOPES = CATEGORIES["goal_scopes"]
+PERIODS = CATEGORIES["periods"]
+CAMPAIGN_STATUSES = CATEGORIES["campaign_statuses"]
+MEMBER_STATUSES = CATEGORIES["member_statuses"]
+EMAIL_EVENTS = CATEGORIES["email_events"]
+INVOICE_STATUSES = CATEGORIES["invoice_statuses"]
+CHARGE_STATUSES = CATEGORIES["charge_statuses"]
+REFUND_STATUSES = CATEGORIES["refund_statuses"]
+TICKET_STATUSES = CATEGORIES["ticket_statuses"]

@@ -100,40 +100,87 @@ def test_every_export_file_has_a_suite_with_a_severity_per_rule():
             assert rule.outcomes and all(isinstance(o.severity, Severity) for o in rule.outcomes)
 
 
-def _staging_lists() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(model, column) -> the list that staging's normalise_category/normalise_enum uses."""
-    macros = (DBT_PROJECT_DIR / "macros" / "categories.sql").read_text()
-    named = {
-        m.group(1): tuple(re.findall(r"'([a-z_]+)'", m.group(2)))
-        for m in re.finditer(r"macro (\w+)\(\)[^{]*\{\{ return\((\[.*?\])\) \}\}", macros, re.S)
-    }
+# The contract's category columns (shared/spec/exports.md, "category values spelled
+# differently"): (export file, column).
+CONTRACT_CATEGORY_COLUMNS = {
+    ("crm/leads.csv", "source"),
+    ("crm/deals.csv", "source"),
+    ("crm/deals.csv", "deal_type"),
+    ("crm/accounts.csv", "segment"),
+    ("crm/contacts.csv", "buying_role"),
+    ("crm/activities.csv", "activity_type"),
+    ("crm/activities.csv", "outcome"),
+    ("support/tickets.jsonl", "channel"),
+    ("support/tickets.jsonl", "priority"),
+    ("support/tickets.jsonl", "type"),
+    ("payments/refunds.csv", "reason"),
+}
+
+
+def _staging_model(path: str) -> str:
+    source, entity = path.split("/")[0], path.split("/")[1].split(".")[0]
+    return f"stg_{source}__{entity}"
+
+
+def _staging_normalisations() -> dict[tuple[str, str], tuple[str, str]]:
+    """(model, column) -> (normalise_category|normalise_enum, argument giving the list)."""
+    call = re.compile(
+        r"normalise_(category|enum)\((?:adapter\.quote\()?'(\w+)'\)?, "
+        r"(category_values\('\w+'\)|\[[^\]]*\]|\w+\(\)|\w+)\)"
+    )
     found = {}
     for model in (DBT_PROJECT_DIR / "models" / "staging").rglob("stg_*.sql"):
-        text = model.read_text()
-        local = {
-            m.group(1): tuple(re.findall(r"'([a-z_]+)'", m.group(2)))
-            for m in re.finditer(r"set (\w+) = (\[[^\]]*\])", text)
-        }
-        pattern = (
-            r"normalise_(?:category|enum)\((?:adapter\.quote\()?'(\w+)'\)?, "
-            r"(\[[^\]]*\]|\w+\(\)|\w+)\)"
-        )
-        for m in re.finditer(pattern, text):
-            column, values = m.group(1), m.group(2)
-            if values.startswith("["):
-                found[(model.stem, column)] = tuple(re.findall(r"'([a-z_]+)'", values))
-            elif values.endswith("()"):
-                found[(model.stem, column)] = named[values[:-2]]
-            else:
-                found[(model.stem, column)] = local[values]
+        for kind, column, values in call.findall(model.read_text()):
+            found[(model.stem, column)] = (kind, values)
     return found
+
+
+def _staging_lists() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(model, column) -> the values staging normalises with, from the one definition
+    (`vars.contract_categories` of dbt_project.yml, via `category_values`)."""
+    lists = {}
+    for key, (_, values) in _staging_normalisations().items():
+        name = re.fullmatch(r"category_values\('(\w+)'\)", values)
+        assert name, f"{key} normalises with a list of its own: {values}"
+        assert name.group(1) in cat.CATEGORIES, f"{key}: no list {name.group(1)!r}"
+        lists[key] = cat.CATEGORIES[name.group(1)]
+    return lists
+
+
+def test_staging_normalises_every_category_and_enum_with_the_one_list_definition():
+    """No staging model spells out a list (or a macro/local list of its own): every
+    normalise_category/normalise_enum reads `category_values(name)`; every list of the
+    block is used; the dbt macro reads the same block as the audit."""
+    normalisations = _staging_normalisations()
+    assert len(normalisations) >= 30
+    staging = _staging_lists()
+    used = {re.search(r"'(\w+)'", values).group(1) for _, values in normalisations.values()}
+    assert used == set(cat.CATEGORIES), set(cat.CATEGORIES) ^ used
+    macro = (DBT_PROJECT_DIR / "macros" / "categories.sql").read_text()
+    assert "var('contract_categories')" in macro
+    assert not re.search(r"'[a-z_]+', '[a-z_]+'", macro), "a list spelled out in the macro"
+    assert cat.LEAD_SOURCES == staging[("stg_crm__leads", "source")]
+
+
+def test_every_contract_category_column_has_a_list_in_staging_and_the_audit():
+    normalisations = _staging_normalisations()
+    audited = {
+        (suite.path, rule.column)
+        for suite in SUITES.values()
+        for rule in suite.rules
+        if rule.gx and rule.gx[0] == "ExpectColumnValuesToBeInSet"
+    }
+    for path, column in CONTRACT_CATEGORY_COLUMNS:
+        kind, _ = normalisations.get((_staging_model(path), column), (None, None))
+        assert kind == "category", (path, column, kind)
+        assert (path, column) in audited, (path, column)
 
 
 def test_staging_maps_categories_and_enums_with_the_audits_lists():
     staging = _staging_lists()
     checked = 0
     for suite in SUITES.values():
-        model = "stg_" + suite.path.split("/")[0] + "__" + suite.path.split("/")[1].split(".")[0]
+        model = _staging_model(suite.path)
         for rule in suite.rules:
             if rule.gx and rule.gx[0] == "ExpectColumnValuesToBeInSet":
                 values = tuple(v for v in rule.gx[1]["value_set"] if v != "other")
@@ -148,7 +195,6 @@ def test_staging_maps_categories_and_enums_with_the_audits_lists():
                 )
                 checked += 1
     assert checked >= 25
-    assert cat.LEAD_SOURCES == tuple(staging[("stg_crm__leads", "source")])
 
 
 # -- the dirt log against the audit --------------------------------------------------------

@@ -1,20 +1,11 @@
-{# Canonical values of the contract's category columns shared by several models
-   (shared/spec/exports.md). Values used by one model only are listed in it. #}
-
-{% macro lead_sources() -%}
-    {{ return(['organic', 'paid_ads', 'email_campaign', 'referral', 'event', 'outbound', 'partner']) }}
-{%- endmacro %}
-
-{% macro activity_types() -%}
-    {{ return(['call', 'meeting', 'video_call', 'email', 'demo', 'task']) }}
-{%- endmacro %}
-
-{# Every outcome of every activity type (call, meeting/video_call/demo, email, task). #}
-{% macro activity_outcomes() -%}
-    {{ return([
-        'connected', 'no_answer', 'voicemail', 'wrong_number',
-        'held', 'no_show', 'rescheduled',
-        'sent', 'replied', 'bounced',
-        'done', 'open',
-    ]) }}
+{# The canonical values of a contract category or enum column, by name, from
+   `vars.contract_categories` in dbt_project.yml, the one place they are defined (the
+   audit, expectations/categories.py, reads the same block). An unknown name is a
+   compilation error, not an empty list. #}
+{% macro category_values(name) -%}
+    {%- set lists = var('contract_categories') -%}
+    {%- if name not in lists -%}
+        {{ exceptions.raise_compiler_error("no list '" ~ name ~ "' in vars.contract_categories (dbt_project.yml)") }}
+    {%- endif -%}
+    {{ return(lists[name]) }}
 {%- endmacro %}

@@ -10,7 +10,7 @@ final as (
     select
         quote_id,
         {{ clean_text('deal_id') }} as deal_id,
-        {{ normalise_enum('status', ['draft', 'sent', 'accepted', 'rejected', 'expired']) }} as status,
+        {{ normalise_enum('status', category_values('quote_statuses')) }} as status,
         {{ normalise_currency('currency') }} as currency,
         {{ parse_decimal('total_amount') }} as total_amount,
         {{ deletion_columns() }},

@@ -13,7 +13,7 @@ final as (
         {{ clean_text('full_name') }} as full_name,
         {{ normalise_email('email') }} as email,
         {{ email_hash('email') }} as email_hash,
-        {{ normalise_enum('role', ['rep', 'manager', 'admin']) }} as role,
+        {{ normalise_enum('role', category_values('user_roles')) }} as role,
         {{ clean_text('team') }} as team,
         {{ clean_text('territory') }} as territory,
         {{ flags_column([email_check('email')]) }} as flags,

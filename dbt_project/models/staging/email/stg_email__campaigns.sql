@@ -12,7 +12,7 @@ final as (
         {{ clean_text('list_id') }} as list_id,
         {{ clean_text('name') }} as campaign_name,
         {{ clean_text('subject') }} as subject,
-        {{ normalise_enum('status', ['draft', 'sent']) }} as status,
+        {{ normalise_enum('status', category_values('campaign_statuses')) }} as status,
         {{ normalise_currency('currency') }} as currency,
         {{ parse_decimal('cost') }} as cost,
         {{ deletion_columns() }},

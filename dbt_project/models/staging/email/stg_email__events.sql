@@ -12,9 +12,9 @@ final as (
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ normalise_email('email') }} as email,
         {{ email_hash('email') }} as email_hash,
-        {{ normalise_enum('event', ['sent', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'spam_report']) }} as event,
+        {{ normalise_enum('event', category_values('email_events')) }} as event,
         {{ clean_text('url') }} as url,
-        {{ normalise_enum('bounce_type', ['hard', 'soft']) }} as bounce_type,
+        {{ normalise_enum('bounce_type', category_values('bounce_types')) }} as bounce_type,
         {{ flags_column([email_check('email')]) }} as flags,
         {{ parse_epoch(adapter.quote('timestamp')) }} as occurred_at,
         {{ lineage_columns() }}

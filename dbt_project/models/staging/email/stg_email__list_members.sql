@@ -16,7 +16,7 @@ final as (
         list_id,
         {{ normalise_email('email') }} as email,
         {{ email_hash('email') }} as email_hash,
-        {{ normalise_enum('status', ['subscribed', 'unsubscribed', 'cleaned']) }} as status,
+        {{ normalise_enum('status', category_values('member_statuses')) }} as status,
         {{ flags_column([email_check('email')]) }} as flags,
         {{ deletion_columns() }},
         {{ parse_iso_timestamp('subscribed_at') }} as subscribed_at,

@@ -11,7 +11,7 @@ final as (
         charge_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('invoice_id') }} as invoice_id,
-        {{ normalise_enum('status', ['succeeded', 'failed', 'pending']) }} as status,
+        {{ normalise_enum('status', category_values('charge_statuses')) }} as status,
         {{ clean_text('description') }} as description,
         lower({{ clean_text('card_brand') }}) as card_brand,
         case

@@ -11,7 +11,7 @@ final as (
         invoice_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text(adapter.quote('number')) }} as invoice_number,
-        {{ normalise_enum('status', ['draft', 'open', 'paid', 'void', 'uncollectible']) }} as status,
+        {{ normalise_enum('status', category_values('invoice_statuses')) }} as status,
         {{ normalise_currency('currency') }} as currency,
         {{ minor_to_major(parse_integer('subtotal'), 'currency') }} as subtotal,
         {{ minor_to_major(parse_integer('tax'), 'currency') }} as tax,

@@ -10,9 +10,9 @@ final as (
     select
         refund_id,
         {{ clean_text('charge_id') }} as charge_id,
-        {{ normalise_category('reason', ['duplicate', 'fraudulent', 'requested_by_customer']) }} as reason,
-        {{ normalise_enum('status', ['succeeded', 'failed', 'pending']) }} as status,
-        {{ flags_column([category_check('reason', ['duplicate', 'fraudulent', 'requested_by_customer'])]) }} as flags,
+        {{ normalise_category('reason', category_values('refund_reasons')) }} as reason,
+        {{ normalise_enum('status', category_values('refund_statuses')) }} as status,
+        {{ flags_column([category_check('reason', category_values('refund_reasons'))]) }} as flags,
         {{ normalise_currency('currency') }} as currency,
         {{ minor_to_major(parse_integer('amount'), 'currency') }} as amount,
         {{ parse_payments_timestamp('created') }} as created_at,

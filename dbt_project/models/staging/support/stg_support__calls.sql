@@ -11,7 +11,7 @@ final as (
         call_id,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('agent_id') }} as agent_id,
-        {{ normalise_enum('direction', ['inbound', 'outbound']) }} as direction,
+        {{ normalise_enum('direction', category_values('call_directions')) }} as direction,
         {{ clean_text('phone') }} as phone,
         {{ parse_integer('wait_seconds') }} as wait_seconds,
         {{ parse_integer('talk_seconds') }} as talk_seconds,
