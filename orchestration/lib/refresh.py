@@ -27,6 +27,7 @@ class RefreshResult:
     tables_built: int = 0
     checks_passed: int = 0
     checks_failed: int = 0
+    step_seconds: dict[str, float] = field(default_factory=dict)  # Dagster step -> wall time
 
     def describe(self) -> str:
         lines = []
@@ -54,6 +55,9 @@ class RefreshResult:
             f"  tables built: {self.tables_built}; "
             f"checks passed: {self.checks_passed}, failed: {self.checks_failed}"
         )
+        if self.step_seconds:
+            steps = ", ".join(f"{step} {sec:.1f} s" for step, sec in self.step_seconds.items())
+            lines.append(f"  time per step: {steps}")
         lines.append(f"  landing: {self.landing}")
         lines.append(f"  warehouse: {settings.warehouse_path()}")
         return "\n".join(lines)
@@ -120,6 +124,16 @@ def run_refresh() -> RefreshResult:
     result.tables_built = sum(
         1 for e in run.get_asset_materialization_events() if e.asset_key.path[0] != "raw"
     )
+    started_at: dict[str, float] = {}
+    for entry in instance.all_logs(run.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started_at[event.step_key] = entry.timestamp
+        elif event.is_step_success or event.is_step_failure:
+            began = started_at.get(event.step_key, entry.timestamp)
+            result.step_seconds[event.step_key] = entry.timestamp - began
     for e in run.all_events:
         if e.event_type_value == "ASSET_CHECK_EVALUATION":
             report = e.event_specific_data.metadata.get("report")
