@@ -177,6 +177,23 @@ def test_every_fact_key_points_at_an_existing_dimension_member(clean_marts):
     assert unknown == [(1,)]
 
 
+def test_the_forecast_by_product_adds_up_to_the_revenue_forecast(clean_marts):
+    totals = """
+        select forecast_month, pipeline_id, owner_id, segment, source,
+            round(sum(pipeline_rc), 6), round(sum(weighted_rc), 6),
+            round(sum(historical_weighted_rc), 6)
+        from marts.{} group by all order by all
+    """
+    by_product = clean_marts.execute(totals.format("rpt_revenue_forecast_by_product")).fetchall()
+    forecast = clean_marts.execute(totals.format("rpt_revenue_forecast")).fetchall()
+    assert by_product == forecast and forecast
+    products = clean_marts.execute(
+        "select count(distinct product_id) from marts.rpt_revenue_forecast_by_product "
+        "where product_id <> 'unknown'"
+    ).fetchall()
+    assert products[0][0] > 1  # the open deals' offers hold several products
+
+
 def _dbt_run_snapshot(warehouse: Path, work: Path) -> None:
     """`dbt run` of fct_pipeline_snapshot alone (incremental) on this warehouse copy."""
     env = {**os.environ, "CRMWH_WAREHOUSE": str(warehouse)}
