@@ -26,12 +26,12 @@ demo: install
 	@echo "    $(VENV)/bin/dagster dev"
 	@echo "then browse http://127.0.0.1:3000 (assets, checks, runs, the daily schedule and sensor)."
 
-test: install
+test: lint
 	$(VENV)/bin/pytest
 
 lint: install
-	$(VENV)/bin/ruff check orchestration expectations tests
-	$(VENV)/bin/ruff format --check orchestration expectations tests
+	$(VENV)/bin/ruff check orchestration expectations tests benchmarks
+	$(VENV)/bin/ruff format --check orchestration expectations tests benchmarks
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache

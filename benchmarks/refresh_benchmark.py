@@ -47,9 +47,11 @@ con = duckdb.connect()
 for batch in sorted(p for p in landing.iterdir() if p.is_dir()):
     for f in sorted(batch.rglob('*')):
         if f.suffix == '.csv':
-            con.execute(f"create or replace table t as select * from read_csv('{f}', all_varchar=true)")
+            con.execute(f"create or replace table t as "
+                        f"select * from read_csv('{f}', all_varchar=true)")
         elif f.suffix == '.jsonl':
-            con.execute(f"create or replace table t as select * from read_json('{f}', format='newline_delimited')")
+            con.execute(f"create or replace table t as "
+                        f"select * from read_json('{f}', format='newline_delimited')")
 """
 
 

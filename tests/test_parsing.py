@@ -103,7 +103,10 @@ def test_event_epoch_timestamps_are_kept_as_text(tmp_path):
 
 
 def test_missing_listed_column_names_file_line_and_column(tmp_path):
-    content = "pipeline_id,pipeline_name,stage_name,stage_order,probability,stage_type\nnb,x,y,1,0.1,open\n"
+    content = (
+        "pipeline_id,pipeline_name,stage_name,stage_order,probability,stage_type\n"
+        "nb,x,y,1,0.1,open\n"
+    )
     with pytest.raises(BatchRefused) as refused:
         parse(tmp_path, STAGES, content)
     assert refused.value.line == 1 and refused.value.column == "stage_id"

@@ -24,7 +24,8 @@ def tables(warehouse: Path, schema: str) -> dict[str, list[tuple]]:
         names = [
             r[0]
             for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                "select table_name from information_schema.tables "
+                "where table_schema = ? order by 1",
                 [schema],
             ).fetchall()
         ]
@@ -72,7 +73,8 @@ def test_snapshot_deletions_are_kept_and_marked(clean_refreshed):
     warehouse, _ = clean_refreshed
     con = duckdb.connect(str(warehouse), read_only=True)
     deleted = con.execute(
-        "select account_id, cast(deleted_at as date) from staging.stg_crm__accounts where is_deleted"
+        "select account_id, cast(deleted_at as date) from staging.stg_crm__accounts "
+        "where is_deleted"
     ).fetchall()
     kept = con.execute(
         "select count(*) from staging.stg_crm__accounts where not is_deleted"

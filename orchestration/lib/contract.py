@@ -72,7 +72,8 @@ FILES: tuple[ExportFile, ...] = (
         "crm/users.csv",
         "snapshot",
         _cols(
-            "user_id full_name email role team manager_id territory hired_on is_active deactivated_on"
+            "user_id full_name email role team manager_id territory hired_on is_active "
+            "deactivated_on"
         ),
         ("user_id",),
     ),

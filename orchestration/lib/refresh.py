@@ -37,7 +37,8 @@ class RefreshResult:
             lines.append(f"refresh FAILED after {self.seconds:.1f} s: {self.error}")
         lines.append(
             f"  batches loaded: {len(self.batches_loaded)} "
-            f"({', '.join(self.batches_loaded) or 'none new'}); unchanged, skipped: {self.batches_skipped}"
+            f"({', '.join(self.batches_loaded) or 'none new'}); "
+            f"unchanged, skipped: {self.batches_skipped}"
         )
         if self.records_per_file:
             lines.append("  records read per file (all loaded batches):")
