@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -36,12 +38,22 @@ def run(label: str, command: list[str], env: dict[str, str] | None = None) -> di
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run each step once, in order.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{label:<42} {seconds:8.1f} s   peak RSS so far {peak_mb:7.0f} MB", flush=True)
-    return {"step": label, "seconds": round(seconds, 2), "peak_rss_mb_so_far": round(peak_mb)}
+    steps = [line.strip() for line in proc.stdout.splitlines() if "time per step:" in line]
+    if steps:
+        print(f"{'':<4}{steps[0]}", flush=True)
+    return {
+        "step": label,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb_so_far": round(peak_mb),
+        "refresh_steps": steps[0] if steps else None,
+    }
 
 
 DUCKDB_ALONE = """
 import sys, time, duckdb
 from pathlib import Path
+
+import duckdb
 landing = Path(sys.argv[1])
 con = duckdb.connect()
 for batch in sorted(p for p in landing.iterdir() if p.is_dir()):
@@ -109,11 +121,21 @@ def main() -> None:
     results.append(run(f"daily refresh: one new batch ({last.name})", [crmwh, "refresh"], env))
     results.append(run("refresh with nothing new", [crmwh, "refresh"], env))
 
+    con = duckdb.connect(str(warehouse), read_only=True)
+    marts = {
+        name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' order by 1"
+        ).fetchall()
+    }
+    con.close()
     report = {
         "scale": args.scale,
         "batches": args.batches,
         "landing_mb": round(size_mb, 1),
         "warehouse_mb": round(warehouse.stat().st_size / 1e6, 1),
+        "mart_rows": marts,
         "steps": results,
     }
     (work / "benchmark.json").write_text(json.dumps(report, indent=2))
