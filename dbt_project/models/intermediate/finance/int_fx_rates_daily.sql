@@ -41,18 +41,8 @@ bounds as (
     from valid_rates
 ),
 
-{# 2^15 days (~89 years) of offsets from the earliest rate: dbt's portable series #}
-day_offsets as (
-    {{ dbt.generate_series(32768) }}
-),
-
 calendar_days as (
-    select
-        cast({{ dbt.dateadd('day', 'day_offsets.generated_number - 1', 'bounds.first_rate_date') }} as date) as rate_date
-    from day_offsets
-    cross join bounds
-    where day_offsets.generated_number - 1
-        <= {{ dbt.datediff('bounds.first_rate_date', 'bounds.as_of_date', 'day') }}
+    {{ day_spine('bounds', 'first_rate_date', 'as_of_date', 'rate_date') }}
 ),
 
 carried_forward as (

@@ -43,16 +43,8 @@ bounds as (
     from earliest_records
 ),
 
-day_offsets as (
-    {{ dbt.generate_series(32768) }}
-),
-
 days as (
-    select
-        cast({{ dbt.dateadd('day', 'day_offsets.generated_number - 1', 'bounds.first_day') }} as date) as date_day
-    from day_offsets
-    cross join bounds
-    where day_offsets.generated_number - 1 <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+    {{ day_spine('bounds', 'first_day', 'last_day', 'date_day') }}
 ),
 
 final as (

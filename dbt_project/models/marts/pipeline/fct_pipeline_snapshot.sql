@@ -60,16 +60,8 @@ bounds as (
     where not is_deleted
 ),
 
-day_offsets as (
-    {{ dbt.generate_series(32768) }}
-),
-
 snapshot_days as (
-    select
-        cast({{ dbt.dateadd('day', 'day_offsets.generated_number - 1', 'bounds.first_day') }} as date) as snapshot_date
-    from day_offsets
-    cross join bounds
-    where day_offsets.generated_number - 1 <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+    {{ day_spine('bounds', 'first_day', 'last_day', 'snapshot_date') }}
 ),
 
 states as (
