@@ -33,7 +33,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build` of the selected models: each model, then its tests as asset checks."""
-    invocation = dbt.cli(["build"], context=context)
+    # dbt unit tests check the models' logic on fixed inputs, not the data: they run in the
+    # test suite (tests/test_refresh.py), not in every refresh.
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output):
