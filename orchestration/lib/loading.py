@@ -92,9 +92,9 @@ def discover_batches(landing: Path) -> list[Batch]:
     return batches
 
 
-def read_batch(batch: Batch) -> ParsedBatch:
+def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:
     """Parse and verify every contract file of a batch; raises BatchRefused."""
-    parsed = ParsedBatch(batch, batch.fingerprint())
+    parsed = ParsedBatch(batch, fingerprint)
     manifest = read_manifest(batch.path)
     for rel in batch.present_files():
         name = f"{batch.name}/{rel}"
@@ -145,11 +145,12 @@ def load_landing(
     known = loaded_fingerprints(warehouse)
     pending: list[ParsedBatch] = []
     for batch in batches:
-        if known.get(batch.name) == batch.fingerprint():
+        fingerprint = batch.fingerprint()
+        if known.get(batch.name) == fingerprint:
             report.skipped.append(batch.name)
             continue
         progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
-        pending.append(read_batch(batch))
+        pending.append(read_batch(batch, fingerprint))
         report.ignored_files += [f"{batch.name}/{f}" for f in batch.ignored_files()]
     if report.skipped:
         progress(f"{len(report.skipped)} batch(es) already loaded and unchanged")
