@@ -1,4 +1,4 @@
-"""Canonical values of the contract's category and enum columns (shared/spec/exports.md).
+"""Canonical values of the contract's category and enum columns (docs/exports.md).
 
 They are defined once, in `vars.contract_categories` of dbt_project/dbt_project.yml:
 staging normalises with them (macro `category_values`) and the audit's rules are written

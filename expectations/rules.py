@@ -1,7 +1,7 @@
 """The severity model and the rule kinds the suites are written in.
 
 A suite (one per export file) is a list of rules. Each rule states one part of the export
-contract (shared/spec/exports.md) and carries
+contract (docs/exports.md) and carries
 
 - a severity: what happens to a record that breaks it (refuse the batch, quarantine the
   record, flag it, or fix it and count the fix);

@@ -1,4 +1,4 @@
-"""Shared fixtures: the golden example of shared/ and refreshes of it through the real stack
+"""Shared fixtures: the golden example (tests/fixtures/golden) and refreshes of it through the real stack
 (Dagster in-process, DuckDB, dbt)."""
 
 from __future__ import annotations

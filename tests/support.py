@@ -10,7 +10,7 @@ import pytest
 from orchestration.lib.refresh import RefreshResult, run_refresh
 from orchestration.lib.settings import PROJECT_ROOT
 
-GOLDEN = PROJECT_ROOT.parent / "shared" / "golden"
+GOLDEN = PROJECT_ROOT / "tests" / "fixtures" / "golden"
 
 
 def copy_landing(source: Path, target: Path, *extra_batches: Path) -> Path:

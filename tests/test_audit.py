@@ -100,7 +100,7 @@ def test_every_export_file_has_a_suite_with_a_severity_per_rule():
             assert rule.outcomes and all(isinstance(o.severity, Severity) for o in rule.outcomes)
 
 
-# The contract's category columns (shared/spec/exports.md, "category values spelled
+# The contract's category columns (docs/exports.md, "category values spelled
 # differently"): (export file, column).
 CONTRACT_CATEGORY_COLUMNS = {
     ("crm/leads.csv", "source"),

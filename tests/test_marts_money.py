@@ -1,5 +1,5 @@
 """The money, goal and engagement marts on the golden clean example: equal to the expected
-marts of shared/golden (computed independently from the spec), and reconciled with the
+marts of tests/fixtures/golden (computed independently from the spec), and reconciled with the
 money facts and with the raw payments exports."""
 
 from __future__ import annotations

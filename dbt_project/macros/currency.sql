@@ -1,7 +1,7 @@
 {#
     Dates, the as-of date and currency conversion, shared by every mart.
 
-    Conversion (shared/spec/marts.md, "Conventions"): `_rc` amounts use the rate of the
+    Conversion (docs/marts.md, "Conventions"): `_rc` amounts use the rate of the
     date given for each column, i.e. the latest rate on or before that date, through EUR
     between two other currencies. `int_fx_rates_daily` carries that rate forward to every
     calendar day (EUR = 1), so a conversion is two equality joins:

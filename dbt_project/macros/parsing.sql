@@ -1,5 +1,5 @@
 {#
-    Strict parsers for the raw layer's text values (shared/spec/exports.md, "Encodings
+    Strict parsers for the raw layer's text values (docs/exports.md, "Encodings
     and formats"). Nothing is guessed: a value in another format, or an impossible one,
     becomes NULL (the audit quarantines such records; staging must never fail on them).
     Built on dbt's cross-database macros plus regex_full_match / safe_cast.

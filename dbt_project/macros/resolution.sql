@@ -1,5 +1,5 @@
 {#
-    Snapshot and delta semantics of the raw layer (shared/spec/exports.md, "Layout"),
+    Snapshot and delta semantics of the raw layer (docs/exports.md, "Layout"),
     defined once here and used by every staging model.
 
     Raw keeps every record of every loaded batch. Each macro returns one query (usable

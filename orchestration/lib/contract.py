@@ -1,4 +1,4 @@
-"""The raw export contract (shared/spec/exports.md) as data: one entry per export file.
+"""The raw export contract (docs/exports.md) as data: one entry per export file.
 
 Everything that needs to know which files exist, their columns, keys and load semantics
 reads it from here: the parsers, the loader, the generator and the tests.

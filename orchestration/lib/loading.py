@@ -8,54 +8,19 @@ batches in one transaction. A refused batch therefore leaves the file untouched.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contract import BY_PATH, FILES
 from .errors import BatchRefused
+from .landing import Batch, discover_batches
 from .manifest import read_manifest, verify_file
 from .parsing import ParsedFile, parse_export_file
 from .warehouse import connect, ensure_layout, loaded_fingerprints
 
 log = logging.getLogger("crmwh")
-
-_BATCH_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass
-class Batch:
-    date: dt.date
-    path: Path
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    def present_files(self) -> list[str]:
-        return [f.path for f in FILES if (self.path / f.path).is_file()]
-
-    def ignored_files(self) -> list[str]:
-        known = set(BY_PATH) | {"_manifest.json"}
-        return sorted(
-            str(p.relative_to(self.path))
-            for p in self.path.rglob("*")
-            if p.is_file() and str(p.relative_to(self.path)) not in known
-        )
-
-    def fingerprint(self) -> str:
-        """Changes when any file of the batch is added, removed, resized or rewritten."""
-        digest = hashlib.sha256()
-        for p in sorted(self.path.rglob("*")):
-            if p.is_file():
-                st = p.stat()
-                digest.update(
-                    f"{p.relative_to(self.path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
-                )
-        return digest.hexdigest()
 
 
 @dataclass
@@ -76,20 +41,6 @@ class LoadReport:
     @property
     def records_loaded(self) -> int:
         return sum(sum(files.values()) for files in self.records.values())
-
-
-def discover_batches(landing: Path) -> list[Batch]:
-    """Batch folders of the landing folder, oldest export date first."""
-    if not landing.is_dir():
-        raise FileNotFoundError(f"landing folder {landing} does not exist")
-    batches = []
-    for p in sorted(landing.iterdir()):
-        if p.is_dir() and _BATCH_NAME.match(p.name):
-            try:
-                batches.append(Batch(dt.date.fromisoformat(p.name), p))
-            except ValueError:
-                log.warning("ignoring folder %s: not a valid export date", p.name)
-    return batches
 
 
 def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:

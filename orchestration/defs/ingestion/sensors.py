@@ -5,7 +5,7 @@ import json
 import dagster as dg
 
 from ...lib import settings
-from ...lib.loading import discover_batches
+from ...lib.landing import discover_batches
 from ..operations.jobs import daily_refresh
 
 

@@ -1,6 +1,6 @@
 """Synthetic export generator: a small B2B company's CRM, e-mail, payments and support exports.
 
-`generate()` writes daily export batches in the layout of shared/spec/exports.md, streaming
+`generate()` writes daily export batches in the layout of docs/exports.md, streaming
 rows to the files as each entity's whole life is simulated (memory stays bounded at large
 scales). Same arguments give byte-identical files.
 """

@@ -1,5 +1,5 @@
 {#
-    One row per person (shared/spec/marts.md, "Persons"): leads with the same normalised
+    One row per person (docs/marts.md, "Persons"): leads with the same normalised
     e-mail are one person, represented by its earliest-created lead (then the lowest
     lead_id); milestones are the group's earliest, `is_*` any lead's, and
     `converted_deal_id` that of the earliest-converted lead. Leads without an e-mail are

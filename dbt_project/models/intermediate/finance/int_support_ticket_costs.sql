@@ -3,7 +3,7 @@
     `agent_work_minutes` plus the talk time of the calls linked to it, at the configured
     cost per agent hour (var `support_cost_per_hour`, in the reporting currency).
     Calls without a ticket, or with a ticket id that is not in the tickets export, carry
-    no cost here (shared/spec/marts.md, fct_customer_profitability).
+    no cost here (docs/marts.md, fct_customer_profitability).
 #}
 with
 

@@ -1,7 +1,7 @@
 {#
     Deal history rows in order (changed_at, then history_id) with the stage-visit they
     belong to: a visit starts at the deal's first row and at every row whose stage differs
-    from the previous row's (shared/spec/marts.md, fct_stage_durations). Deleted deals are
+    from the previous row's (docs/marts.md, fct_stage_durations). Deleted deals are
     kept here (fct_deals needs them); the other marts filter them out.
 #}
 with

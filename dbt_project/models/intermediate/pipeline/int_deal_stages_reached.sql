@@ -1,6 +1,6 @@
 {#
     One row per (not deleted) deal x open stage of its pipeline that the deal reached
-    (shared/spec/marts.md, rpt_stage_conversion): it ever visited the stage or an open
+    (docs/marts.md, rpt_stage_conversion): it ever visited the stage or an open
     stage of higher order, or its current status is won (skipped stages count as
     passed). `is_advanced`: it also reached the next open stage in order (for the last
     open stage: it is currently won). rpt_stage_conversion and rpt_account_stage_reach

@@ -1,6 +1,6 @@
 {#
     One row per CRM activity (calls, meetings, e-mails, ...). Activities stay whatever
-    became of the lead, deal or account they link to (shared/spec/marts.md, event facts):
+    became of the lead, deal or account they link to (docs/marts.md, event facts):
     the links are kept as exported, with no join that could drop a row.
 #}
 with

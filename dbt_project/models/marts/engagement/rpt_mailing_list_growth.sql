@@ -1,6 +1,6 @@
 {#
     Mailing-list growth per (list, month) from the first subscription to the as-of month
-    (shared/spec/marts.md: growth rate = (subscribed − unsubscribed or cleaned in the
+    (docs/marts.md: growth rate = (subscribed − unsubscribed or cleaned in the
     period) ÷ members at the period's start). Members are the list_members snapshot (not
     deleted). A member leaves at unsubscribed_at; a cleaned member without that date
     leaves at its latest bounce or spam report on a campaign of the list, else (no dated

@@ -1,7 +1,7 @@
 {#
     One row per (account, month) with at least one contributing record; account_id null
     is the bucket of everything unmatched (unmatched payment customers, guest charges
-    and their refunds, unmatched support requesters). shared/spec/marts.md:
+    and their refunds, unmatched support requesters). docs/marts.md:
     - invoiced revenue: subtotal (tax excluded) of invoices counted as revenue, by the
       invoice's month, at its date; COGS from their lines (fct_invoice_lines), same month;
     - refunds: succeeded refunds net of tax, by refund month, at the refund's date;

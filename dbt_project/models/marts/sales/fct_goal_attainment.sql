@@ -1,6 +1,6 @@
 {#
     Goal attainment: one row per (assignment, period type, period) from
-    int_goal_periods_generated, with the period's actual (shared/spec/marts.md):
+    int_goal_periods_generated, with the period's actual (docs/marts.md):
     - won_revenue: Σ amount of deals currently won, not deleted, closed in the period,
       owner at close = the user, converted into the goal's currency at closed_at; only
       the goal's pipeline when set. won_deals: the count of the same deals.

@@ -1,7 +1,7 @@
 {#
     The sales activity and performance report: one row per rep (role rep or manager, not
     deleted) × month, from the month of the first deal's creation to the as-of month,
-    zeros included (shared/spec/marts.md, rpt_rep_scorecard). Deleted deals are left out.
+    zeros included (docs/marts.md, rpt_rep_scorecard). Deleted deals are left out.
     - created deals count for the owner of the deal's first history row, won and lost
       deals for the owner at close, in the month of created_at / closed_at;
     - activities are done activities by occurred_at month;
