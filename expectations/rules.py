@@ -19,6 +19,7 @@ use the common subset of the two dialects (no lookaround, `[0-9]` rather than `\
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -91,6 +92,17 @@ class Suite:
     def outcomes(self) -> list[tuple[Rule, Outcome]]:
         return [(rule, o) for rule in self.rules for o in rule.outcomes]
 
+    @property
+    def references(self) -> frozenset[str]:
+        """The raw tables its rules read besides its own file (cross-file rules: an fx rate,
+        a deal, a charge). When one of them changes, this file's records are decided again
+        (the result depends on the set of batches, not on their arrival order)."""
+        return frozenset(
+            table
+            for _, outcome in self.outcomes()
+            for table in re.findall(r"\braw\.(\w+)", outcome.condition)
+        )
+
 
 # -- patterns (full match, both engines) ----------------------------------------------------
 
@@ -107,7 +119,14 @@ PAYMENTS_TIMESTAMP = f" *{DATE} {TIME} *"
 PLAIN_DATE = f" *{DATE} *"
 EPOCH_SECONDS = f" *{_D}{{1,12}} *"
 DECIMAL = f" *-?{_D}+(?:\\.{_D}+)? *"
-INTEGER = f" *-?{_D}{{1,18}} *"
+INTEGER = f" *-?{_D}+ *"
+# The widest numbers staging can hold: dbt's type_numeric() is numeric(28,6) (22 digits
+# before the point) and type_bigint() holds any 18-digit integer. A longer number would
+# become NULL in staging: the record is quarantined instead.
+NUMERIC_INTEGER_DIGITS = 22
+BIGINT_DIGITS = 18
+DECIMAL_TOO_LARGE = f" *-?0*[1-9]{_D}{{{NUMERIC_INTEGER_DIGITS},}}(?:\\.{_D}*)? *"
+INTEGER_TOO_LARGE = f" *-?0*[1-9]{_D}{{{BIGINT_DIGITS},}} *"
 NEGATIVE = " *-.*"
 BOOLEAN = " *(?:true|false) *"  # case-insensitive
 POSITIVE_INTEGER = f" *0*[1-9]{_D}* *"
@@ -232,32 +251,71 @@ def not_matches(
     )
 
 
-def iso_timestamp(column: str) -> Rule:
-    return matches(
+def plausible(column: str, as_date: str) -> Rule:
+    """A date inside the plausible window: on or after `since` and at most `years_ahead`
+    years after the batch's export date (placeholders such as `1900-01-01` or `0001-01-01`
+    are quarantined). The window is a setting (orchestration/lib/settings.py), read by the
+    audit into the one-row table `audit_window(since, until_years)`; `as_date` is the SQL
+    that reads the value as a date (null when it is not well-formed: the format rule
+    catches those). SQL only: the bound depends on the batch, not on the record alone."""
+    value = as_date.format(value=f"trim({_q(column)})")
+    condition = (
+        f"{value} < (select since from audit_window) or {value} > "
+        "r._batch_date + to_years((select years_ahead from audit_window))"
+    )
+    return sql_rule(
+        f"{column}_implausible",
+        Severity.QUARANTINE,
+        condition,
+        f"{column} is outside the plausible window (before CRMWH_PLAUSIBLE_SINCE, default "
+        "1970-01-01, or more than CRMWH_PLAUSIBLE_YEARS_AHEAD, default 10, years after the "
+        "export date): a placeholder date",
         column,
-        ISO_TIMESTAMP,
-        "bad_timestamp",
-        "{column} is not an ISO 8601 timestamp with offset, or is an impossible date",
     )
 
 
-def payments_timestamp(column: str) -> Rule:
-    return matches(
-        column,
-        PAYMENTS_TIMESTAMP,
-        "bad_timestamp",
-        "{column} is not `YYYY-MM-DD HH:MM:SS`, or is an impossible date",
-    )
+_AS_DATE = "try_cast(substr({value}, 1, 10) as date)"
+_EPOCH_AS_DATE = "cast(to_timestamp(try_cast({value} as bigint)) as date)"
 
 
-def date(column: str) -> Rule:
-    return matches(
-        column, PLAIN_DATE, "bad_date", "{column} is not a date `YYYY-MM-DD`, or is impossible"
-    )
+def iso_timestamp(column: str) -> list[Rule]:
+    return [
+        matches(
+            column,
+            ISO_TIMESTAMP,
+            "bad_timestamp",
+            "{column} is not an ISO 8601 timestamp with offset, or is an impossible date",
+        ),
+        plausible(column, _AS_DATE),
+    ]
 
 
-def epoch(column: str) -> Rule:
-    return matches(column, EPOCH_SECONDS, "bad_timestamp", "{column} is not Unix epoch seconds")
+def payments_timestamp(column: str) -> list[Rule]:
+    return [
+        matches(
+            column,
+            PAYMENTS_TIMESTAMP,
+            "bad_timestamp",
+            "{column} is not `YYYY-MM-DD HH:MM:SS`, or is an impossible date",
+        ),
+        plausible(column, _AS_DATE),
+    ]
+
+
+def date(column: str) -> list[Rule]:
+    return [
+        matches(
+            column, PLAIN_DATE, "bad_date", "{column} is not a date `YYYY-MM-DD`, or is impossible"
+        ),
+        plausible(column, _AS_DATE),
+    ]
+
+
+def epoch(column: str) -> list[Rule]:
+    return [
+        matches(column, EPOCH_SECONDS, "bad_timestamp", "{column} is not Unix epoch seconds"),
+        plausible(column, _EPOCH_AS_DATE),
+    ]
 
 
 def decimal(column: str) -> list[Rule]:
@@ -270,11 +328,26 @@ def decimal(column: str) -> list[Rule]:
             "{column} is not a decimal number with `.` as separator (comma or text)",
         ),
         not_matches(column, NEGATIVE, "negative", "{column} is negative"),
+        not_matches(
+            column,
+            DECIMAL_TOO_LARGE,
+            "too_large",
+            "{column} has more than %d digits before the point: too large for the warehouse"
+            % NUMERIC_INTEGER_DIGITS,
+        ),
     ]
 
 
 def integer(column: str, negative_allowed: bool = False) -> list[Rule]:
-    rules = [matches(column, INTEGER, "not_integer", "{column} is not an integer")]
+    rules = [
+        matches(column, INTEGER, "not_integer", "{column} is not an integer"),
+        not_matches(
+            column,
+            INTEGER_TOO_LARGE,
+            "too_large",
+            "{column} has more than %d digits: too large for the warehouse" % BIGINT_DIGITS,
+        ),
+    ]
     if not negative_allowed:
         rules.append(not_matches(column, NEGATIVE, "negative", "{column} is negative"))
     return rules

@@ -1,7 +1,8 @@
 """SQL generated from the suites: the row-level audit that fills audit.quarantine.
 
-Every query reads one raw table, restricted to the batches being audited (the temporary
-table `audit_batches(batch_date)`), and returns `(batch_date, record_number, finding)`.
+Every query reads one raw table, restricted to the batches of that file being audited (the
+temporary table `audit_targets(batch_date, source_file)`), and returns `(batch_date,
+record_number, finding)`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from .rules import SetRule, Suite
 
 def _raw(suite: Suite) -> str:
     return f"raw.{BY_PATH[suite.path].table}"
+
+
+def audited_batches(suite: Suite, alias: str = "r") -> str:
+    """The condition that restricts a raw table to the batches audited for its file."""
+    return (
+        f"{alias}._batch_date in (select batch_date from audit_targets "
+        f"where source_file = '{suite.path}')"
+    )
 
 
 def row_findings(suite: Suite) -> str:
@@ -30,7 +39,7 @@ def row_findings(suite: Suite) -> str:
             {cases}
                 ]) as finding
             from {_raw(suite)} as r
-            where r._batch_date in (select batch_date from audit_batches)
+            where {audited_batches(suite)}
         )
         where finding is not null
     """
@@ -63,7 +72,7 @@ def set_findings(suite: Suite, rule: SetRule, excluded: str) -> str:
                 r._record_number as record_number,
                 row_number() over ({window}) as copy_number
             from {_raw(suite)} as r
-            where r._batch_date in (select batch_date from audit_batches)
+            where {audited_batches(suite)}
                 and not exists (
                     select 1 from {excluded} as x
                     where x.source_file = '{suite.path}'

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dagster as dg
 
-from .defs.audit.checks import audit_raw_exports
 from .defs.ingestion.assets import raw_exports
 from .defs.ingestion.sensors import new_batch_sensor
 from .defs.operations.jobs import daily_refresh, daily_refresh_schedule
 from .defs.resources import build_resources
+from .defs.serving.assets import published_marts
 from .defs.transform.assets import dbt_models, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
-    """Resources read the environment (CRMWH_LANDING, CRMWH_WAREHOUSE) when this is called."""
+    """Resources read the environment (CRMWH_LANDING, CRMWH_WAREHOUSE, CRMWH_PUBLISH_DIR,
+    CRMWH_LOCK_TIMEOUT) when this is called."""
     return dg.Definitions(
-        assets=[raw_exports, dbt_models],
-        asset_checks=[audit_raw_exports],
+        assets=[raw_exports, dbt_models, published_marts],
         jobs=[daily_refresh],
         schedules=[daily_refresh_schedule],
         sensors=[new_batch_sensor],

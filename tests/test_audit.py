@@ -14,7 +14,6 @@ import pytest
 
 from expectations import SUITES, Severity
 from expectations import categories as cat
-from orchestration.lib.audit.run import run_audit
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
 from orchestration.lib.settings import DBT_PROJECT_DIR
@@ -84,8 +83,10 @@ def compare_with_dirt_log(warehouse: Path, dirt_log: dict) -> list[str]:
 
 
 def _load_and_audit(landing: Path, warehouse: Path):
-    load_landing(landing, warehouse, progress=lambda _: None)
-    return run_audit(warehouse, report_dir=warehouse.parent / "reports")
+    report = load_landing(
+        landing, warehouse, progress=lambda _: None, report_dir=warehouse.parent / "reports"
+    )
+    return report.raise_for_refusals().audit
 
 
 # -- suites --------------------------------------------------------------------------------

@@ -66,14 +66,14 @@ def test_a_refused_batch_leaves_the_warehouse_byte_for_byte(golden, dirty_loaded
     before = sha256(warehouse)
     copy_landing(golden / "dirty" / folder / "2026-11-24", landing / "2026-11-24")
     with pytest.raises(BatchRefused, match=message):
-        load_landing(landing, warehouse, progress=quiet)
+        load_landing(landing, warehouse, progress=quiet).raise_for_refusals()
     assert sha256(warehouse) == before
 
 
 def test_a_refused_first_batch_creates_no_warehouse(golden, tmp_path):
     landing = copy_landing(golden / "dirty" / "refused_batch", tmp_path / "landing")
     with pytest.raises(BatchRefused):
-        load_landing(landing, tmp_path / "crm.duckdb", progress=quiet)
+        load_landing(landing, tmp_path / "crm.duckdb", progress=quiet).raise_for_refusals()
     assert not (tmp_path / "crm.duckdb").exists()
 
 
@@ -87,7 +87,7 @@ def test_a_manifest_listing_a_missing_file_refuses_the_batch(golden, dirty_loade
     with pytest.raises(
         BatchRefused, match="2026-11-23/crm/deals.csv: listed in the manifest but missing"
     ):
-        load_landing(landing, warehouse, progress=quiet)
+        load_landing(landing, warehouse, progress=quiet).raise_for_refusals()
     assert sha256(warehouse) == before
 
 
@@ -96,11 +96,11 @@ def test_loading_the_same_batches_again_changes_nothing(dirty_loaded):
     before = raw_contents(warehouse)
     report = load_landing(landing, warehouse, progress=quiet)
     assert report.loaded == [] and len(report.skipped) == 3
-    # A batch whose files were rewritten (same content) is loaded again, replacing itself.
+    # Files rewritten with the same content (new mtime): the batch is unchanged.
     for path in (landing / "2026-11-21").rglob("*.csv"):
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     report = load_landing(landing, warehouse, progress=quiet)
-    assert report.loaded == ["2026-11-21"]
+    assert report.loaded == [] and len(report.skipped) == 3
     assert raw_contents(warehouse) == before
 
 

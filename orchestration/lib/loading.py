@@ -1,8 +1,12 @@
 """Loading export batches from the landing folder into the raw schema of the warehouse.
 
-A refresh first reads and verifies every batch that is new or changed since it was loaded;
-only when all of them pass does it open the warehouse for writing and replace those
-batches in one transaction. A refused batch therefore leaves the file untouched.
+Every batch that is new or changed since it was accepted is read and verified first (a
+file that breaks the contract refuses its batch before the warehouse is opened). Then each
+batch, oldest export date first, is accepted or refused in one transaction of its own:
+its earlier version is replaced in raw, the audit decides (lib/audit/run.py), and the
+transaction commits only when the batch passes. A refused batch leaves raw and the audit
+tables exactly as they were, its earlier accepted version included; the other batches of
+the refresh are decided on their own.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .contract import BY_PATH, FILES
+from .audit.run import Auditor, AuditResult
+from .contract import BY_PATH
 from .errors import BatchRefused
 from .landing import Batch, discover_batches
 from .manifest import read_manifest, verify_file
 from .parsing import ParsedFile, parse_export_file
-from .warehouse import connect, ensure_layout, loaded_fingerprints
+from .warehouse import connect, delete_batch, ensure_layout, loaded_fingerprints
 
 log = logging.getLogger("crmwh")
 
@@ -32,15 +37,23 @@ class ParsedBatch:
 
 @dataclass
 class LoadReport:
-    loaded: list[str] = field(default_factory=list)  # batch names loaded in this run
-    skipped: list[str] = field(default_factory=list)  # already loaded, unchanged
+    loaded: list[str] = field(default_factory=list)  # batch names accepted in this run
+    skipped: list[str] = field(default_factory=list)  # already accepted, unchanged
+    refused: dict[str, BatchRefused] = field(default_factory=dict)  # batch name -> why
     records: dict[str, dict[str, int]] = field(default_factory=dict)  # batch -> file -> records
     cards_redacted: int = 0
     ignored_files: list[str] = field(default_factory=list)
+    audit: AuditResult | None = None
 
     @property
     def records_loaded(self) -> int:
         return sum(sum(files.values()) for files in self.records.values())
+
+    def raise_for_refusals(self) -> LoadReport:
+        """Raise the first refusal (oldest batch) as BatchRefused; else return self."""
+        for name in sorted(self.refused):
+            raise self.refused[name]
+        return self
 
 
 def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:
@@ -58,11 +71,7 @@ def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:
 
 def _write_batch(con, parsed: ParsedBatch, loaded_at: dt.datetime) -> None:
     day = parsed.batch.date
-    for spec in FILES:
-        con.execute(f"delete from raw.{spec.table} where _batch_date = ?", [day])
-    con.execute("delete from audit.file_loads where batch_date = ?", [day])
-    con.execute("delete from audit.quarantine where batch_date = ?", [day])
-    con.execute("delete from audit.batch_loads where batch_date = ?", [day])
+    delete_batch(con, day)
     for f in parsed.files:
         spec = f.spec
         con.register("incoming", f.table)
@@ -74,55 +83,114 @@ def _write_batch(con, parsed: ParsedBatch, loaded_at: dt.datetime) -> None:
         )
         con.unregister("incoming")
         con.execute(
-            "insert into audit.file_loads values (?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)",
+            "insert into audit.file_loads (batch_date, source_file, records_read, "
+            "records_loaded, records_quarantined, duplicates_removed, records_fixed, "
+            "records_flagged, cards_redacted, sha256, loaded_at) "
+            "values (?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)",
             [day, spec.path, f.records, f.records, f.cards_redacted, f.sha256, loaded_at],
         )
     con.execute(
-        "insert into audit.batch_loads values (?, ?, ?, ?)",
+        "insert into audit.batch_loads (batch_date, fingerprint, files, loaded_at) "
+        "values (?, ?, ?, ?)",
         [day, parsed.fingerprint, len(parsed.files), loaded_at],
     )
+
+
+def _tables_of_batch(con, day: dt.date) -> set[str]:
+    files = con.execute(
+        "select source_file from audit.file_loads where batch_date = ?", [day]
+    ).fetchall()
+    return {BY_PATH[f].table for (f,) in files if f in BY_PATH}
 
 
 def load_landing(
     landing: Path,
     warehouse: Path,
     progress: Callable[[str], None] = log.info,
+    *,
+    with_gx: bool = True,
+    report_dir: Path | None = None,
+    run_id: str | None = None,
 ) -> LoadReport:
-    """Load every new or changed batch of `landing` into `warehouse` (idempotent)."""
+    """Accept every new or changed batch of `landing` into `warehouse` (idempotent); each
+    batch is audited and accepted or refused on its own. The report lists what was
+    accepted, skipped and refused, and carries the audit's result."""
     report = LoadReport()
     batches = discover_batches(landing)
     if not batches:
         raise BatchRefused(str(landing), "no batch folders (YYYY-MM-DD) in the landing folder")
     known = loaded_fingerprints(warehouse)
+    auditor = Auditor(run_id=run_id, with_gx=with_gx)
     pending: list[ParsedBatch] = []
     for batch in batches:
         fingerprint = batch.fingerprint()
         if known.get(batch.name) == fingerprint:
             report.skipped.append(batch.name)
             continue
-        progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
-        pending.append(read_batch(batch, fingerprint))
         report.ignored_files += [f"{batch.name}/{f}" for f in batch.ignored_files()]
+        progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
+        try:
+            pending.append(read_batch(batch, fingerprint))
+        except BatchRefused as refusal:
+            report.refused[batch.name] = refusal
+            auditor.refuse(batch.name, str(refusal))
+            progress(f"refused batch {batch.name}: {refusal}")
+    auditor.result.unknown_names = list(report.ignored_files)
     if report.skipped:
         progress(f"{len(report.skipped)} batch(es) already loaded and unchanged")
-    if not pending and warehouse.exists():
-        return report
+    if pending:
+        _accept(warehouse, pending, auditor, report, progress)
+    report.audit = auditor.finish(
+        None
+        if not pending and not report.ignored_files
+        else (report_dir or warehouse.parent / "audit_reports")
+    )
+    return report
+
+
+def _accept(
+    warehouse: Path,
+    pending: list[ParsedBatch],
+    auditor: Auditor,
+    report: LoadReport,
+    progress: Callable[[str], None],
+) -> None:
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con = connect(warehouse)
+    in_transaction = False
     try:
         ensure_layout(con)
-        con.execute("begin transaction")
         for parsed in pending:
+            day, name = parsed.batch.date, parsed.batch.name
+            con.execute("begin transaction")
+            in_transaction = True
+            tables = _tables_of_batch(con, day)  # the version being replaced
             _write_batch(con, parsed, loaded_at)
-            name = parsed.batch.name
+            tables |= _tables_of_batch(con, day)
+            blocking = auditor.audit_batch(con, day)
+            if blocking:
+                con.execute("rollback")
+                in_transaction = False
+                report.refused[name] = BatchRefused(
+                    name, "refused by the audit: " + "; ".join(blocking)
+                )
+                progress(f"refused batch {name}: " + "; ".join(blocking))
+                continue
+            auditor.redecide_dependents(con, day, tables)
+            con.execute("commit")
+            in_transaction = False
             report.loaded.append(name)
             report.records[name] = {f.spec.path: f.records for f in parsed.files}
             report.cards_redacted += sum(f.cards_redacted for f in parsed.files)
             progress(f"loaded batch {name}: {sum(report.records[name].values())} records")
+        con.execute("begin transaction")
+        in_transaction = True
+        auditor.record(con)
         con.execute("commit")
+        in_transaction = False
     except BaseException:
-        con.execute("rollback")
+        if in_transaction:
+            con.execute("rollback")
         raise
     finally:
         con.close()
-    return report

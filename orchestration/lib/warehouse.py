@@ -53,12 +53,6 @@ AUDIT_DDL = (
         rule varchar not null,
         severity varchar not null
     )""",
-    """create table if not exists audit.batch_audits (
-        batch_date date not null,
-        fingerprint varchar not null,
-        run_id varchar not null,
-        audited_at timestamp not null
-    )""",
     """create table if not exists audit.batch_loads (
         batch_date date primary key,
         fingerprint varchar not null,
@@ -80,6 +74,9 @@ def ensure_layout(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists audit")
     for ddl in AUDIT_DDL:
         con.execute(ddl)
+    # Audits are decided inside the transaction that accepts a batch: no separate record
+    # of audited versions (warehouses of earlier versions had one).
+    con.execute("drop table if exists audit.batch_audits")
     for spec in FILES:
         columns = ", ".join(f'"{c}" varchar' for c in spec.columns)
         con.execute(
@@ -89,8 +86,21 @@ def ensure_layout(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+AUDIT_TABLES_BY_BATCH = ("file_loads", "quarantine", "findings", "batch_loads")
+
+
+def delete_batch(con: duckdb.DuckDBPyConnection, day) -> None:
+    """Take every record of batch `day` out of raw and the audit tables (the one list of
+    what a batch owns), before its new version is written."""
+    for spec in FILES:
+        con.execute(f"delete from raw.{spec.table} where _batch_date = ?", [day])
+    for table in AUDIT_TABLES_BY_BATCH:
+        con.execute(f"delete from audit.{table} where batch_date = ?", [day])
+
+
 def loaded_fingerprints(path: Path) -> dict[str, str]:
-    """Batch date -> fingerprint of what is loaded; read-only, so a refused run changes nothing."""
+    """Batch date -> fingerprint of the accepted version; read-only, so a refused run changes
+    nothing."""
     if not path.exists():
         return {}
     con = connect(path, read_only=True)
