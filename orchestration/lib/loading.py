@@ -20,7 +20,7 @@ from pathlib import Path
 from .audit.run import Auditor, AuditResult
 from .contract import BY_PATH
 from .errors import BatchRefused
-from .landing import Batch, discover_batches
+from .landing import Batch, scan_landing
 from .manifest import read_manifest, verify_file
 from .parsing import ParsedFile, parse_export_file
 from .warehouse import connect, delete_batch, ensure_layout, loaded_fingerprints
@@ -116,20 +116,29 @@ def load_landing(
     batch is audited and accepted or refused on its own. The report lists what was
     accepted, skipped and refused, and carries the audit's result."""
     report = LoadReport()
-    batches = discover_batches(landing)
-    if not batches:
+    scan = scan_landing(landing)
+    if not scan.batches and not scan.refusals:
         raise BatchRefused(str(landing), "no batch folders (YYYY-MM-DD) in the landing folder")
     known = loaded_fingerprints(warehouse)
     auditor = Auditor(run_id=run_id, with_gx=with_gx)
+    report.ignored_files = list(scan.unknown_names)
+    for unknown in scan.unknown:
+        progress(f"not in the export contract, ignored: {unknown.name} ({unknown.reason})")
+    for name, refusal in scan.refused_batches().items():
+        report.refused[name] = refusal
+        auditor.refuse(name, str(refusal))
+        progress(f"refused batch {name}: {refusal}")
     pending: list[ParsedBatch] = []
-    for batch in batches:
-        fingerprint = batch.fingerprint()
-        if known.get(batch.name) == fingerprint:
-            report.skipped.append(batch.name)
+    for batch in scan.batches:
+        if batch.name in report.refused:
             continue
-        report.ignored_files += [f"{batch.name}/{f}" for f in batch.ignored_files()]
-        progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
         try:
+            fingerprint = batch.fingerprint()
+            if known.get(batch.name) == fingerprint:
+                report.skipped.append(batch.name)
+                continue
+            batch.check_names()
+            progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
             pending.append(read_batch(batch, fingerprint))
         except BatchRefused as refusal:
             report.refused[batch.name] = refusal
@@ -142,7 +151,7 @@ def load_landing(
         _accept(warehouse, pending, auditor, report, progress)
     report.audit = auditor.finish(
         None
-        if not pending and not report.ignored_files
+        if not pending and not report.refused and not report.ignored_files
         else (report_dir or warehouse.parent / "audit_reports")
     )
     return report

@@ -37,38 +37,72 @@ class ParsedFile:
         return self.table.num_rows
 
 
-def check_utf8(path: Path, name: str) -> tuple[str, int]:
-    """Verify the file is UTF-8 (streaming); return its sha256 and size."""
+@dataclass
+class ByteScan:
+    """What one streaming pass over a file's bytes learns: checksum, size, quote count."""
+
+    sha256: str
+    size: int
+    quotes: int  # number of `"` bytes: odd means an unclosed quoted field somewhere
+
+
+def scan_bytes(path: Path, name: str, *, count_quotes: bool = True) -> ByteScan:
+    """One streaming pass: verify the file is UTF-8 without NUL bytes; return its sha256,
+    size and number of quote characters (0 unless `count_quotes`). Refuses naming line and
+    byte offset."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     newlines = 0
+    quotes = 0
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
+            nul = chunk.find(b"\0")
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as e:
-                bad = offset + e.start
-                line = newlines + chunk.count(b"\n", 0, e.start) + 1
+                # e.start counts in the bytes the decoder held back from the previous chunk
+                # (the start of a character) followed by this chunk.
+                held = len(e.object) - len(chunk)
+                if nul < 0 or nul > e.start - held:
+                    raise BatchRefused(
+                        name,
+                        f"not UTF-8 (byte 0x{e.object[e.start]:02X}); re-export the file as UTF-8",
+                        line=newlines + e.object.count(b"\n", 0, e.start) + 1,
+                        byte_offset=offset - held + e.start,
+                    ) from None
+            if nul >= 0:
                 raise BatchRefused(
                     name,
-                    f"not UTF-8 (byte 0x{chunk[e.start]:02X}); re-export the file as UTF-8",
-                    line=line,
-                    byte_offset=bad,
-                ) from None
+                    "a NUL byte (0x00): the file is binary, UTF-16 or damaged; "
+                    "re-export it as UTF-8 text",
+                    line=newlines + chunk.count(b"\n", 0, nul) + 1,
+                    byte_offset=offset + nul,
+                )
             newlines += chunk.count(b"\n")
+            if count_quotes:
+                quotes += chunk.count(b'"')
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as e:
             raise BatchRefused(
-                name, "not UTF-8 (truncated character at end of file)", byte_offset=offset
+                name,
+                "not UTF-8 (the file ends inside a character: cut off?); re-export the file",
+                line=newlines + 1,
+                byte_offset=offset - len(e.object) + e.start,
             ) from None
-    return digest.hexdigest(), offset
+    return ByteScan(digest.hexdigest(), offset, quotes)
 
 
-def _sniff_header(path: Path) -> tuple[str, list[str]]:
+def check_utf8(path: Path, name: str) -> tuple[str, int]:
+    """Verify the file is UTF-8 without NUL bytes (streaming); return its sha256 and size."""
+    scan = scan_bytes(path, name)
+    return scan.sha256, scan.size
+
+
+def _sniff_header(path: Path, name: str) -> tuple[str, list[str]]:
     """Read the header record; the delimiter is whichever of , and ; occurs more often in it
     outside quotes."""
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -84,38 +118,105 @@ def _sniff_header(path: Path) -> tuple[str, list[str]]:
         elif not in_quotes and ch == ";":
             semicolons += 1
         text += ch
+    if in_quotes:
+        raise BatchRefused(
+            name,
+            'the header has an unclosed quote (a column name starting with " never ends): '
+            "re-export the file",
+            line=1,
+        )
     delimiter = ";" if semicolons > commas else ","
     header = next(csv.reader([text], delimiter=delimiter), [])
     return delimiter, [h.strip() for h in header]
 
 
-def _locate_csv_error(path: Path, name: str, delimiter: str, width: int) -> BatchRefused:
-    """The slow path, only after the fast reader failed: find the offending record."""
+def _check_header(header: list[str], spec: ExportFile, name: str) -> None:
+    """Every listed column exactly once: a column named twice, also in another case, is
+    ambiguous (one copy may hold the data, the other nothing)."""
+    spellings: dict[str, list[str]] = {}
+    for h in header:
+        spellings.setdefault(h.casefold(), []).append(h)
+    for column in spec.columns:
+        found = spellings.get(column.casefold(), [])
+        if len(found) > 1:
+            raise BatchRefused(
+                name,
+                f"the header names this column {len(found)} times "
+                f"({', '.join(repr(h) for h in found)}; names are compared ignoring case): "
+                "which one holds the data is ambiguous; re-export the file with each column once",
+                line=1,
+                column=column,
+            )
+        if column not in header:
+            hint = f" (the header has {found[0]!r}: names are case-sensitive)" if found else ""
+            raise BatchRefused(
+                name,
+                f"a listed column is missing from the header{hint}; re-export the file "
+                "with every column of the contract",
+                line=1,
+                column=column,
+            )
+
+
+def _strict_csv_problem(path: Path, name: str, delimiter: str, width: int) -> BatchRefused | None:
+    """The slow path, only after the fast reader failed or the file has an odd number of
+    quotes: read it with Python's strict CSV reader and name the first offending record by
+    the line it starts on; None when the strict reader finds nothing wrong."""
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
+        start = 1  # the line the record being read starts on
         try:
-            next(reader)
             for row in reader:
-                if row and len(row) != width:
+                if start > 1 and row and len(row) != width:
                     return BatchRefused(
                         name,
-                        f"record has {len(row)} fields, the header has {width}",
-                        line=reader.line_num,
+                        f"the record has {len(row)} fields, the header has {width}: "
+                        "fix the record or re-export the file",
+                        line=start,
                     )
+                start = reader.line_num + 1
         except csv.Error as e:
-            return BatchRefused(name, f"not parseable as CSV: {e}", line=reader.line_num)
-    return BatchRefused(name, "not parseable as CSV")
-
-
-def parse_csv(path: Path, spec: ExportFile, name: str) -> pa.Table:
-    delimiter, header = _sniff_header(path)
-    if not header or header == [""]:
-        raise BatchRefused(name, "empty file: the header row is missing", line=1)
-    for column in spec.columns:
-        if column not in header:
-            raise BatchRefused(
-                name, "a listed column is missing from the header", line=1, column=column
+            if str(e) == "unexpected end of data":
+                return BatchRefused(
+                    name,
+                    "the file ends inside a quoted field that starts in the record on this "
+                    "line (an unclosed quote: the export was cut off?); re-export the file",
+                    line=start,
+                )
+            if str(e).startswith("field larger than field limit"):
+                return BatchRefused(
+                    name,
+                    f"a quoted field of the record on this line runs over "
+                    f"{csv.field_size_limit()} characters (an unclosed quote?); "
+                    "fix the quoting or re-export the file",
+                    line=start,
+                )
+            return BatchRefused(
+                name,
+                f"not parseable as CSV ({e}) in the record starting on this line; "
+                "re-export the file",
+                line=start,
             )
+    return None
+
+
+def _count_quotes(path: Path) -> int:
+    quotes = 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            quotes += chunk.count(b'"')
+    return quotes
+
+
+def parse_csv(path: Path, spec: ExportFile, name: str, *, quotes: int | None = None) -> pa.Table:
+    """Parse a CSV export with pyarrow; `quotes` is the file's number of `"` bytes (counted
+    here when not given). Only when pyarrow fails, or the quotes are odd (an unclosed quoted
+    field, which pyarrow would read up to the end of the file), does the strict Python reader
+    look for the record to name."""
+    delimiter, header = _sniff_header(path, name)
+    if not header or header == [""]:
+        raise BatchRefused(name, "empty file: the header row is missing; re-export it", line=1)
+    _check_header(header, spec, name)
     try:
         table = pv.read_csv(
             path,
@@ -129,9 +230,27 @@ def parse_csv(path: Path, spec: ExportFile, name: str) -> pa.Table:
                 null_values=[""],
             ),
         )
-    except pa.ArrowInvalid:
-        raise _locate_csv_error(path, name, delimiter, len(header)) from None
+    except pa.ArrowInvalid as e:
+        reason = str(e).splitlines()[0] if str(e) else "the fast reader failed"
+        raise _strict_csv_problem(path, name, delimiter, len(header)) or BatchRefused(
+            name, f"not parseable as CSV ({reason}); re-export the file"
+        ) from None
+    if (_count_quotes(path) if quotes is None else quotes) % 2:
+        problem = _strict_csv_problem(path, name, delimiter, len(header))
+        if problem is not None:
+            raise problem
     return table
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _reject_constant(constant: str) -> object:
+    raise _NotJson(f"{constant} is not a JSON value")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # NaN, Infinity: not JSON
 
 
 def _as_text(value: object) -> str | None:
@@ -145,6 +264,7 @@ def _as_text(value: object) -> str | None:
 
 
 def parse_jsonl(path: Path, spec: ExportFile, name: str) -> pa.Table:
+    """Parse a JSONL export: every non-blank line one whole JSON object."""
     columns: dict[str, list[str | None]] = {c: [] for c in spec.columns}
     paths = spec.json_paths
     with path.open(encoding="utf-8-sig") as f:
@@ -152,13 +272,28 @@ def parse_jsonl(path: Path, spec: ExportFile, name: str) -> pa.Table:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = _JSON.decode(line)
             except json.JSONDecodeError as e:
+                cut = e.msg.startswith("Unterminated") or e.pos >= len(line.rstrip())
                 raise BatchRefused(
-                    name, f"not valid JSON ({e.msg} at character {e.colno})", line=line_number
+                    name,
+                    f"not valid JSON: {e.msg} (character {e.pos + 1})"
+                    f"{', the line is cut off' if cut else ''}; "
+                    "each line must be one whole JSON object: re-export the file",
+                    line=line_number,
+                ) from None
+            except _NotJson as e:
+                raise BatchRefused(
+                    name, f"not valid JSON ({e}); re-export the file", line=line_number
                 ) from None
             if not isinstance(obj, dict):
-                raise BatchRefused(name, "the line is not a JSON object", line=line_number)
+                kind = "an array" if isinstance(obj, list) else f"the value {line.strip()[:20]}"
+                raise BatchRefused(
+                    name,
+                    f"the line is {kind}, not a JSON object; each line must be one whole "
+                    "JSON object: re-export the file",
+                    line=line_number,
+                )
             for column, keys in paths.items():
                 value: object = obj
                 for key in keys:
@@ -169,8 +304,11 @@ def parse_jsonl(path: Path, spec: ExportFile, name: str) -> pa.Table:
 
 def parse_export_file(path: Path, spec: ExportFile, name: str) -> ParsedFile:
     """Parse one export file of a batch; `name` is how errors name it (batch/file)."""
-    sha256, size = check_utf8(path, name)
-    table = parse_jsonl(path, spec, name) if spec.format == "jsonl" else parse_csv(path, spec, name)
+    scan = scan_bytes(path, name, count_quotes=spec.format == "csv")
+    if spec.format == "jsonl":
+        table = parse_jsonl(path, spec, name)
+    else:
+        table = parse_csv(path, spec, name, quotes=scan.quotes)
     table = table.select(list(spec.columns)).combine_chunks()
     redacted = 0
     for i, column in enumerate(spec.columns):
@@ -180,4 +318,4 @@ def parse_export_file(path: Path, spec: ExportFile, name: str) -> ParsedFile:
             redacted += n
     numbers = pa.array(range(1, table.num_rows + 1), type=pa.int64())
     table = table.append_column("_record_number", numbers)
-    return ParsedFile(spec, table, sha256, size, redacted)
+    return ParsedFile(spec, table, scan.sha256, scan.size, redacted)

@@ -52,10 +52,32 @@ def render(result) -> str:
     if result.passed:
         parts.append("<p class='verdict ok'>PASSED: the batches are loaded</p>")
     else:
-        parts.append("<p class='verdict bad'>REFUSED: nothing downstream was rebuilt</p>")
+        parts.append(
+            "<p class='verdict bad'>REFUSED: the refused batches were not loaded (their "
+            "earlier accepted version, if any, stays) and nothing downstream was rebuilt</p>"
+        )
         parts.append("<ul class='blocking'>")
         parts += [f"<li>{_e(b)}</li>" for b in result.blocking]
         parts.append("</ul>")
+    if result.unknown_names:
+        parts.append(
+            "<h2>Names outside the export contract (ignored)</h2><ul>"
+            + "".join(f"<li><code>{_e(name)}</code></li>" for name in result.unknown_names)
+            + "</ul>"
+        )
+    if result.redecided:
+        parts.append(
+            "<h2>Decided again</h2><p class='muted'>Files of accepted batches whose rules "
+            "read a file that changed in this run (an fx rate, a deal, a charge)</p>"
+            "<table><tr><th>batch</th><th>file</th><th>quarantined</th><th>flagged</th></tr>"
+        )
+        for r in result.redecided:
+            parts.append(
+                f"<tr><td>{_e(r.batch)}</td><td>{_e(r.source_file)}</td>"
+                f"<td>{r.quarantined_before} → {r.quarantined_after}</td>"
+                f"<td>{r.flagged_before} → {r.flagged_after}</td></tr>"
+            )
+        parts.append("</table>")
     parts.append(
         "<h2>Files</h2><table><tr><th>file</th><th>read</th><th>loaded</th>"
         "<th>quarantined</th><th>duplicates removed</th><th>fixed</th>"
@@ -91,13 +113,14 @@ def render(result) -> str:
             parts.append(f"<p class='muted'>all {len(rules)} expectations passed</p>")
         else:
             parts.append(
-                "<table><tr><th>rule</th><th>severity</th><th>expectation</th>"
+                "<table><tr><th>batch</th><th>rule</th><th>severity</th><th>expectation</th>"
                 "<th>outcome</th><th>SQL</th><th>GX</th><th>details</th></tr>"
             )
             for r in bad:
                 cls = "blocking" if r.outcome in ("mismatch", "error", "refused") else "failed"
                 parts.append(
-                    f"<tr class='{cls}'><td>{_e(r.rule)}</td><td>{_e(r.severity)}</td>"
+                    f"<tr class='{cls}'><td>{_e(r.batch)}</td><td>{_e(r.rule)}</td>"
+                    f"<td>{_e(r.severity)}</td>"
                     f"<td><code>{_e(r.expectation)}</code></td><td>{_e(r.outcome)}</td>"
                     f"<td class='n'>{r.failures_sql}</td>"
                     f"<td class='n'>{'' if r.failures_gx is None else r.failures_gx}</td>"
@@ -126,9 +149,10 @@ def render(result) -> str:
         passed = [r for r in rules if r.outcome == "passed"]
         if passed:
             parts.append(
-                f"<details><summary>{len(passed)} expectations passed</summary><ul>"
+                f"<details><summary>{len(passed)} checks passed</summary><ul>"
                 + "".join(
-                    f"<li><code>{_e(r.rule)}</code> ({_e(r.severity)}, {_e(r.expectation)})</li>"
+                    f"<li>{_e(r.batch)} <code>{_e(r.rule)}</code> "
+                    f"({_e(r.severity)}, {_e(r.expectation)})</li>"
                     for r in passed
                 )
                 + "</ul></details>"

@@ -1,0 +1,45 @@
+{#
+    The day spines never stop short. dim_date must hold every day from its first to its
+    last, the as-of date included, and the pipeline snapshot must reach the as-of date
+    whenever a deal is open then. A calendar cut short (a spine that runs out of days, a
+    placeholder date stretching it) fails here instead of silently emptying the marts.
+    Returns one row per broken promise.
+#}
+with
+
+calendar as (
+    select
+        min(date_day) as first_day,
+        max(date_day) as last_day,
+        count(*) as days
+    from {{ ref('dim_date') }}
+),
+
+open_deals_now as (
+    select count(*) as deals
+    from {{ ref('fct_deals') }}
+    where status = 'open' and not is_deleted
+),
+
+snapshot as (
+    select max(snapshot_date) as last_snapshot_date
+    from {{ ref('fct_pipeline_snapshot') }}
+)
+
+select 'dim_date has gaps' as problem
+from calendar
+where days <> {{ dbt.datediff('first_day', 'last_day', 'day') }} + 1
+
+union all
+
+select 'dim_date ends before the as-of date'
+from calendar
+where last_day < {{ as_of_date() }} or last_day is null
+
+union all
+
+select 'fct_pipeline_snapshot ends before the as-of date while deals are open'
+from open_deals_now
+cross join snapshot
+where open_deals_now.deals > 0
+    and (snapshot.last_snapshot_date is null or snapshot.last_snapshot_date < {{ as_of_date() }})

@@ -1,0 +1,127 @@
+"""Refreshes that used to report success with wrong or missing marts (issue 8, items 1
+and 3), through the whole stack: Dagster, the audit, dbt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.support import copy_landing, refresh
+
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]
+
+
+def marts(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every table of schema marts, rows sorted, doubles rounded (summation order)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [
+            n
+            for (n,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        out = {}
+        for name in names:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                [name],
+            ).fetchall()
+            select = ", ".join(
+                f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in columns
+            )
+            out[name] = con.execute(f"select {select} from marts.{name} order by all").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _unlist(batch: Path, file: str) -> None:
+    manifest = batch / "_manifest.json"
+    if manifest.exists():
+        data = json.loads(manifest.read_text())
+        data["files"].pop(file, None)
+        manifest.write_text(json.dumps(data))
+
+
+def test_placeholder_dates_are_quarantined_and_the_calendar_follows_the_kept_data(
+    golden, clean_refreshed, tmp_path
+):
+    """Item 1: an activity dated 1900-01-01 and a deal created 0001-01-01 (in their latest
+    delivery; an earlier good version exists) used to stretch dim_date back to 1900 and
+    empty fct_pipeline_snapshot under a green run. They are quarantined as implausible and
+    every mart equals the clean refresh."""
+    clean_warehouse, _ = clean_refreshed
+    landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    activities = landing / "2026-11-21" / "crm" / "activities.csv"
+    _replace_in(activities, "2026-11-18T18:11:25+02:00", "1900-01-01T00:00:00Z")
+    deals = landing / "2026-11-23" / "crm" / "deals.csv"
+    _replace_in(
+        deals,
+        "d0002,Sterling S.p.A. - renewal 2027,a022,c0026,,nb,nb_demo,u04,15000.00,EUR,"
+        "new_business,outbound,2026-10-09T09:00:00Z",
+        "d0002,Sterling S.p.A. - renewal 2027,a022,c0026,,nb,nb_demo,u04,15000.00,EUR,"
+        "new_business,outbound,0001-01-01T00:00:00Z",
+    )
+    _unlist(landing / "2026-11-23", "crm/deals.csv")
+    warehouse = tmp_path / "crm.duckdb"
+
+    result = refresh(landing, warehouse)
+
+    assert result.success, result.error
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        quarantined = con.execute(
+            "select strftime(batch_date, '%Y-%m-%d'), source_file, rule, reason "
+            "from audit.quarantine order by all"
+        ).fetchall()
+        first_day = con.execute("select min(date_day) from marts.dim_date").fetchall()[0][0]
+    finally:
+        con.close()
+    assert [q[:3] for q in quarantined] == [
+        ("2026-11-21", "crm/activities.csv", "occurred_at_implausible"),
+        ("2026-11-23", "crm/deals.csv", "created_at_implausible"),
+    ]
+    assert "plausible window" in quarantined[0][3]
+    assert first_day.year >= 2020  # dim_date itself is compared below, with every mart
+    got, expected = marts(warehouse), marts(clean_warehouse)
+    assert len(got["fct_pipeline_snapshot"]) == len(expected["fct_pipeline_snapshot"]) > 0
+    assert [n for n in expected if got.get(n) != expected[n]] == []
+
+
+def test_a_refused_redelivery_leaves_the_marts_and_the_next_refresh_keeps_the_day(golden, tmp_path):
+    """Item 3: 2026-11-21 re-delivered broken (every activity status unknown: over the
+    quarantine threshold) used to delete its accepted version; after the bad folder was
+    set aside, the next refresh dropped that day's activities under a green run."""
+    landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    warehouse = tmp_path / "crm.duckdb"
+    assert refresh(landing, warehouse).success
+    before = marts(warehouse)
+
+    activities = landing / "2026-11-21" / "crm" / "activities.csv"
+    original = activities.read_bytes()
+    text = activities.read_text(encoding="utf-8-sig")
+    for status in (",done,", ",planned,", ",cancelled,"):
+        text = text.replace(status, ",bogus,")
+    activities.write_text(text, encoding="utf-8")
+    refused = refresh(landing, warehouse)
+    assert not refused.success
+    assert "2026-11-21" in refused.error and "crm/activities.csv" in refused.error
+    assert marts(warehouse) == before
+
+    activities.write_bytes(original)  # the bad version set aside
+    again = refresh(landing, warehouse)
+    assert again.success, again.error
+    assert again.batches_loaded == []
+    assert marts(warehouse) == before
