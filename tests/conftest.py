@@ -1,5 +1,5 @@
-"""Shared fixtures: the golden example (tests/fixtures/golden) and refreshes of it through the real stack
-(Dagster in-process, DuckDB, dbt)."""
+"""Shared fixtures: the golden example (tests/fixtures/golden) and refreshes of it through the
+real stack (Dagster in-process, DuckDB, dbt)."""
 
 from __future__ import annotations
 

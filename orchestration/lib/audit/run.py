@@ -274,6 +274,13 @@ class Auditor:
         before = _counts_by_target(con, targets)
         suites = self._prepare(con, targets)
         self._evaluate(con, suites)
+        # What was decided again counts as loaded now: incremental models that watch
+        # audit.file_loads.loaded_at (fct_pipeline_snapshot) recompute what it touches.
+        con.execute(
+            "update audit.file_loads as fl set loaded_at = ? from audit_targets as t "
+            "where fl.batch_date = t.batch_date and fl.source_file = t.source_file",
+            [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
         after = _counts_by_target(con, targets)
         for target in targets:
             if before[target] != after[target]:
