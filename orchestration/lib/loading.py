@@ -20,6 +20,7 @@ from pathlib import Path
 from .audit.run import Auditor, AuditResult
 from .contract import BY_PATH
 from .errors import BatchRefused
+from .faults import crash_point
 from .landing import Batch, scan_landing
 from .manifest import read_manifest, verify_file
 from .parsing import ParsedFile, parse_export_file
@@ -147,6 +148,7 @@ def load_landing(
     auditor.result.unknown_names = list(report.ignored_files)
     if report.skipped:
         progress(f"{len(report.skipped)} batch(es) already loaded and unchanged")
+    crash_point("load:parsed")
     if pending:
         _accept(warehouse, pending, auditor, report, progress)
     report.audit = auditor.finish(
@@ -176,6 +178,7 @@ def _accept(
             tables = _tables_of_batch(con, day)  # the version being replaced
             _write_batch(con, parsed, loaded_at)
             tables |= _tables_of_batch(con, day)
+            crash_point("load:written")
             blocking = auditor.audit_batch(con, day)
             if blocking:
                 con.execute("rollback")
@@ -186,8 +189,10 @@ def _accept(
                 progress(f"refused batch {name}: " + "; ".join(blocking))
                 continue
             auditor.redecide_dependents(con, day, tables)
+            crash_point("audit:decided")
             con.execute("commit")
             in_transaction = False
+            crash_point("load:committed")
             report.loaded.append(name)
             report.records[name] = {f.spec.path: f.records for f in parsed.files}
             report.cards_redacted += sum(f.cards_redacted for f in parsed.files)
@@ -197,6 +202,7 @@ def _accept(
         auditor.record(con)
         con.execute("commit")
         in_transaction = False
+        crash_point("audit:recorded")
     except BaseException:
         if in_transaction:
             con.execute("rollback")
