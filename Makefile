@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint benchmark clean
+.PHONY: install demo test lint benchmark clean test-browser dashboard docs-site screenshots
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -26,8 +26,32 @@ demo: install
 	@echo "    $(VENV)/bin/dagster dev"
 	@echo "then browse http://127.0.0.1:3000 (assets, checks, runs, the daily schedule and sensor)."
 
-test: lint
+test: lint test-browser
 	$(VENV)/bin/pytest
+
+# The browser tests (dashboard, docs site) drive Debian's Chromium through Debian's
+# chromedriver: installed once with apt-get (as root, else through sudo), then a no-op.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+test-browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing Debian's chromium and chromium-driver (browser tests)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; \
+	fi
+
+# The reference dashboard on the published marts (http://127.0.0.1:8050/).
+dashboard: install
+	$(VENV)/bin/crmwh dashboard
+
+# dbt's documentation site, one self-contained file: warehouse/docs/index.html.
+docs-site: install
+	$(VENV)/bin/crmwh docs
+
+# Screenshots of the dashboard and the docs site on the golden example (README).
+screenshots: install test-browser
+	CRMWH_SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -q \
+		tests/test_dashboard.py tests/test_docs_site.py
 
 lint: install
 	$(VENV)/bin/ruff check orchestration expectations tests benchmarks

@@ -332,8 +332,8 @@ def decimal(column: str) -> list[Rule]:
             column,
             DECIMAL_TOO_LARGE,
             "too_large",
-            "{column} has more than %d digits before the point: too large for the warehouse"
-            % NUMERIC_INTEGER_DIGITS,
+            "{column} has more than " + str(NUMERIC_INTEGER_DIGITS) + " digits before the "
+            "point: too large for the warehouse",
         ),
     ]
 
@@ -345,7 +345,7 @@ def integer(column: str, negative_allowed: bool = False) -> list[Rule]:
             column,
             INTEGER_TOO_LARGE,
             "too_large",
-            "{column} has more than %d digits: too large for the warehouse" % BIGINT_DIGITS,
+            "{column} has more than " + str(BIGINT_DIGITS) + " digits: too large for the warehouse",
         ),
     ]
     if not negative_allowed:

@@ -19,7 +19,7 @@ POINTS = (
     "audit:recorded",  # check results committed, the run goes on to dbt
     "dbt:early",  # dbt has built a few nodes
     "dbt:late",  # dbt has built most nodes
-    "publish:written",  # the new version's DuckDB file is written, no Parquet yet
+    "publish:written",  # the new version's folder half written (its first mart)
     "publish:before-swap",  # the version folder is complete, `current` not moved yet
     "publish:swapped",  # `current` moved, old versions not pruned yet
 )

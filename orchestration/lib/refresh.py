@@ -1,13 +1,28 @@
-"""Run the daily refresh job in-process and summarise what it did."""
+"""Run the daily refresh job in-process and summarise what it did.
+
+Before the run: the warehouse folder must be writable, no other refresh of the same
+warehouse may run (the refresh lock, lib/locking.py: wait up to CRMWH_LOCK_TIMEOUT, then
+give up naming it), and no other process may hold the warehouse file (DuckDB's own lock:
+named with its pid). Those problems raise a one-line UserError (lib/failures.py) before
+anything is written.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import settings
+from .locking import check_warehouse_free, ensure_writable_dir, explain_duckdb_error, refresh_lock
+from .publish import CURRENT, current_publication
 from .warehouse import connect
+
+# What Dagster raises in a step when the process gets SIGINT or SIGTERM while a run executes
+# (it maps SIGTERM to SIGINT): the step fails, dagster-dbt stops dbt, the run is marked failed.
+INTERRUPTIONS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
 
 
 @dataclass
@@ -28,6 +43,26 @@ class RefreshResult:
     checks_passed: int = 0
     checks_failed: int = 0
     step_seconds: dict[str, float] = field(default_factory=dict)  # Dagster step -> wall time
+    run_id: str = ""
+    interrupted_by: str | None = None  # a signal (SIGTERM, SIGINT) ended the run
+    published: bool = False  # this run published the marts
+    publication_run_id: str | None = None  # the current publication after the run
+    publication_as_of: str | None = None
+    publication: str | None = None  # <publish dir>/current
+
+    def describe_publication(self) -> str:
+        if self.publication_run_id is None:
+            return "none yet (the first green refresh publishes the marts)"
+        what = "published" if self.published else "unchanged: current is"
+        as_of = f" as of {self.publication_as_of}" if self.publication_as_of else ""
+        return f"{what} run {self.publication_run_id}{as_of}: {self.publication}"
+
+    def describe_interruption(self) -> str:
+        return (
+            f"refresh INTERRUPTED by {self.interrupted_by} after {self.seconds:.1f} s: "
+            "dbt was stopped, the warehouse keeps what was committed, the publication is "
+            + self.describe_publication()
+        )
 
     def describe(self) -> str:
         lines = []
@@ -59,9 +94,46 @@ class RefreshResult:
         if self.step_seconds:
             steps = ", ".join(f"{step} {sec:.1f} s" for step, sec in self.step_seconds.items())
             lines.append(f"  time per step: {steps}")
+        lines.append(f"  publication: {self.describe_publication()}")
         lines.append(f"  landing: {self.landing}")
         lines.append(f"  warehouse: {settings.warehouse_path()}")
         return "\n".join(lines)
+
+
+DBT_ERRORS = "Errors parsed from dbt logs:"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_PROGRESS = re.compile(r"^\d+ of \d+ ")
+_DOTS = re.compile(r"\s*\.{3,}.*$")
+
+
+def _dbt_failure(message: str) -> str:
+    """One line from dagster-dbt's error: the first failed node and dbt's reason."""
+    lines = [_ANSI.sub("", line).strip() for line in message.split(DBT_ERRORS, 1)[1].splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        return "dbt build failed (see its output above)"
+    # "Failure in model x (path)" or "13 of 437 ERROR creating sql table model s.x ... [ERROR]"
+    first = _DOTS.sub("", _PROGRESS.sub("", lines[0]))
+    reasons = [line for line in lines[1:6] if "Error" in line or line.startswith("Got ")]
+    reason = next((line for line in reasons if " in model " not in line), "")
+    failures = sum(1 for line in lines if _PROGRESS.match(line) or line.startswith("Failure in"))
+    return (
+        f"dbt build failed: {first}"
+        + (f": {reason}" if reason else "")
+        + (f" (and {failures - 1} more failure(s))" if failures > 1 else "")
+    )
+
+
+def _interrupted(result) -> bool:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            if error is not None and error.cls_name in INTERRUPTIONS:
+                return True
+        elif event.event_type_value in ("PIPELINE_FAILURE", "PIPELINE_CANCELED"):
+            if "interrupted" in (event.message or ""):
+                return True
+    return False
 
 
 def _failure_message(result) -> str:
@@ -69,11 +141,35 @@ def _failure_message(result) -> str:
         if event.is_step_failure:
             data = event.step_failure_data
             if data.user_failure_data is not None and data.user_failure_data.description:
-                return data.user_failure_data.description
+                description = data.user_failure_data.description
+                if DBT_ERRORS in description:  # dagster-dbt's error is a Failure too
+                    explained = explain_duckdb_error(description, settings.warehouse_path())
+                    return explained or _dbt_failure(description)
+                return description
             error = data.error
-            while error is not None and error.cause is not None:
-                error = error.cause  # the root cause says what went wrong, not the wrapper
-            return error.message.strip().splitlines()[0] if error else "step failed"
+            while error is not None:
+                if error.cause is not None:
+                    error = error.cause  # the root cause says what went wrong, not the wrapper
+                elif error.context is not None and "cannot rollback" in error.message:
+                    error = error.context  # a failed rollback hides the error it handled
+                else:
+                    break
+            if error is None:
+                return "step failed"
+            message = error.message.strip()
+            explained = explain_duckdb_error(message, settings.warehouse_path())
+            if explained:
+                return explained
+            if DBT_ERRORS in message:
+                return _dbt_failure(message)
+            return message.splitlines()[0] if message else error.cls_name or "step failed"
+    for event in result.all_events:  # failed before any step (a resource, the instance)
+        error = getattr(event.event_specific_data, "error", None)
+        if event.event_type_value == "PIPELINE_FAILURE" and error is not None:
+            while error.cause is not None:
+                error = error.cause
+            lines = error.message.strip().splitlines()
+            return lines[0] if lines else "the run failed"
     return "the run failed"
 
 
@@ -98,11 +194,47 @@ def _read_audit(result: RefreshResult) -> None:
         result.records_flagged += int(flagged)
 
 
-def run_refresh() -> RefreshResult:
-    """Execute the `daily_refresh` job of the code location in this process."""
+def _read_publication(result: RefreshResult) -> None:
+    publish_dir = settings.publish_dir()
+    current = current_publication(publish_dir)
+    if current is None:
+        return
+    result.publication_run_id = current.run_id
+    result.publication_as_of = current.as_of_date
+    result.publication = str(publish_dir / CURRENT)
+    result.published = bool(result.run_id) and current.run_id == result.run_id
+
+
+def run_refresh(
+    on_wait: Callable[[str], None] | None = None,
+    command: str | None = None,
+    verbose: bool = False,
+) -> RefreshResult:
+    """Execute the `daily_refresh` job of the code location in this process, holding the
+    refresh lock of the warehouse. Raises UserError (one line) when the refresh cannot
+    start: warehouse folder not writable, another refresh running past CRMWH_LOCK_TIMEOUT,
+    warehouse file held by another process. Dagster's own console log shows errors (with
+    their tracebacks) only when `verbose`; the result names the problem in one line."""
+    warehouse = settings.warehouse_path()
+    ensure_writable_dir(
+        warehouse.parent,
+        "the warehouse folder",
+        "make it writable or choose another warehouse (--warehouse, CRMWH_WAREHOUSE)",
+    )
+    started = time.monotonic()
+    with refresh_lock(warehouse, timeout=settings.lock_timeout(), on_wait=on_wait, command=command):
+        check_warehouse_free(warehouse)
+        ensure_writable_dir(
+            settings.publish_dir(),
+            "the publish folder",
+            "make it writable or set CRMWH_PUBLISH_DIR to another folder",
+        )
+        return _run(started, verbose)
+
+
+def _run(started: float, verbose: bool) -> RefreshResult:
     import dagster as dg
 
-    started = time.monotonic()
     from ..definitions import build_definitions
 
     job = build_definitions().resolve_job_def("daily_refresh")
@@ -111,19 +243,26 @@ def run_refresh() -> RefreshResult:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
+    level = "WARNING" if verbose else "CRITICAL"
     run = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
     result = RefreshResult(success=run.success, seconds=0.0, landing=str(settings.landing_dir()))
-    if not run.success:
+    result.run_id = run.run_id
+    if not run.success and _interrupted(run):
+        result.interrupted_by = "a signal (SIGTERM or SIGINT)"
+        result.error = "interrupted"
+    elif not run.success:
         result.error = _failure_message(run)
     for mat in run.asset_materializations_for_node("raw_exports")[:1]:
         result.batches_loaded = list(mat.metadata["batches_loaded"].value)
         result.batches_skipped = int(mat.metadata["batches_skipped_unchanged"].value)
     result.tables_built = sum(
-        1 for e in run.get_asset_materialization_events() if e.asset_key.path[0] != "raw"
+        1
+        for e in run.get_asset_materialization_events()
+        if e.asset_key.path[0] not in ("raw", "published")
     )
     started_at: dict[str, float] = {}
     for entry in instance.all_logs(run.run_id):
@@ -145,5 +284,6 @@ def run_refresh() -> RefreshResult:
             else:
                 result.checks_failed += 1
     _read_audit(result)
+    _read_publication(result)
     result.seconds = time.monotonic() - started
     return result

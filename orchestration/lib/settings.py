@@ -2,13 +2,18 @@
 
 Environment variables override the defaults, which work from a clean clone:
 `CRMWH_LANDING` (default `seeds/exports`) and `CRMWH_WAREHOUSE` (default
-`warehouse/crm.duckdb`), both relative to the project root unless absolute.
+`warehouse/crm.duckdb`), both relative to the project root unless absolute;
+`CRMWH_PUBLISH_DIR` (default: `published/` beside the warehouse file) where BI tools read
+the published marts; `CRMWH_LOCK_TIMEOUT` (seconds, default 600) how long a refresh waits
+for another one of the same warehouse before giving up.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from .failures import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -17,11 +22,16 @@ DEFAULTS = {
     "CRMWH_LANDING": "seeds/exports",
     "CRMWH_WAREHOUSE": "warehouse/crm.duckdb",
 }
+DEFAULT_LOCK_TIMEOUT = 600
+
+
+def _resolve_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path)
 
 
 def _resolve(variable: str) -> Path:
-    path = Path(os.environ.get(variable) or DEFAULTS[variable]).expanduser()
-    return path if path.is_absolute() else (PROJECT_ROOT / path)
+    return _resolve_path(os.environ.get(variable) or DEFAULTS[variable])
 
 
 def landing_dir() -> Path:
@@ -30,6 +40,23 @@ def landing_dir() -> Path:
 
 def warehouse_path() -> Path:
     return _resolve("CRMWH_WAREHOUSE")
+
+
+def publish_dir() -> Path:
+    """Where the marts are published for BI tools (`current/` and `versions/`)."""
+    if os.environ.get("CRMWH_PUBLISH_DIR"):
+        return _resolve_path(os.environ["CRMWH_PUBLISH_DIR"])
+    return warehouse_path().parent / "published"
+
+
+def lock_timeout() -> float:
+    """Seconds a refresh waits for a running refresh of the same warehouse."""
+    value = os.environ.get("CRMWH_LOCK_TIMEOUT") or str(DEFAULT_LOCK_TIMEOUT)
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise UserError(f"CRMWH_LOCK_TIMEOUT must be a number of seconds, not {value!r}") from None
+    return max(seconds, 0.0)
 
 
 def export_environment() -> None:

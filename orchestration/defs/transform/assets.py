@@ -1,12 +1,16 @@
 """The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
 
 import logging
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ...lib.dbt_wrapper import as_parent
+from ...lib.faults import crash_point
+from ..resources import WarehouseResource
 from .project import dbt_cli, dbt_project
 
 log = logging.getLogger("crmwh")
@@ -31,21 +35,39 @@ class WarehouseTranslator(DagsterDbtTranslator):
     project=dbt_project,
     dagster_dbt_translator=WarehouseTranslator(),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selected models: each model, then its tests as asset checks."""
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """`dbt build` of the selected models: each model, then its tests as asset checks.
+
+    A dbt error or a failed dbt test makes dbt exit non-zero, and dagster-dbt then raises
+    at the end of the stream: the step fails and nothing downstream (the publication) runs.
+    The warehouse resource holds the refresh lock while dbt writes. dbt is started through
+    `crmwh-dbt` (lib/dbt_wrapper.py), so that it dies with this process."""
     # dbt unit tests check the models' logic on fixed inputs, not the data: they run in the
     # test suite (tests/test_refresh.py), not in every refresh.
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    with as_parent():
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    built = 0
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output):
                 log.info("built %s", event.output_name)
+                built += 1
+                if built == 3:
+                    crash_point("dbt:early")
+                elif built == 50:
+                    crash_point("dbt:late")
             yield event
     finally:
         # A failed step must not leave dbt running: it would hold the warehouse's write lock.
         if invocation.process.poll() is None:
             invocation.process.terminate()
-            invocation.process.wait()
+            try:
+                invocation.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                invocation.process.kill()
+                invocation.process.wait()
 
 
 dbt_resource = dbt_cli(dbt_project)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
 from ...lib import settings
+from ...lib.dbt_wrapper import as_parent, wrapper_executable
+
+log = logging.getLogger("crmwh")
 
 DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "analyses")
 
@@ -31,18 +35,24 @@ def load_dbt_project() -> DbtProject:
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
         project.project_dir
     ):
-        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        with as_parent():
+            parse = dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path)
+        parse.wait()
         manifest.touch()  # dbt leaves an unchanged manifest as it was: mark it as checked
     return project
 
 
 def dbt_cli(project: DbtProject) -> DbtCliResource:
     """The dbt CLI of this environment (found beside the Python running us, so that
-    `.venv/bin/crmwh` works without an activated virtual environment)."""
-    executable = Path(sys.executable).with_name("dbt")
-    return DbtCliResource(
-        project_dir=project, dbt_executable=str(executable) if executable.exists() else "dbt"
-    )
+    `.venv/bin/crmwh` works without an activated virtual environment), started through
+    `crmwh-dbt` (lib/dbt_wrapper.py): dbt dies with the process that started it, so a
+    killed refresh leaves no dbt writing to the warehouse."""
+    wrapper = wrapper_executable()
+    if wrapper is None:
+        log.warning("crmwh-dbt is not installed (run `make install`): dbt may outlive a crash")
+        executable = Path(sys.executable).with_name("dbt")
+        wrapper = str(executable) if executable.exists() else "dbt"
+    return DbtCliResource(project_dir=project, dbt_executable=wrapper)
 
 
 dbt_project = load_dbt_project()
