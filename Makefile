@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint benchmark clean test-browser dashboard docs-site screenshots
+.PHONY: install demo test test-fast lint benchmark clean test-browser dashboard docs-site screenshots
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -25,9 +25,18 @@ demo: install
 	@echo "Open the Dagster UI on this warehouse with:"
 	@echo "    $(VENV)/bin/dagster dev"
 	@echo "then browse http://127.0.0.1:3000 (assets, checks, runs, the daily schedule and sensor)."
+	@echo "Open the reference dashboard on the published marts with:"
+	@echo "    make dashboard      # then browse http://127.0.0.1:8050/"
 
+# The whole suite on both cores (pytest-xdist): the dbt manifest is parsed first, once, so
+# that the two workers do not both write it.
 test: lint test-browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/python -c "import orchestration.defs.transform.project"
+	$(VENV)/bin/pytest -n 2
+
+# The fast tier for daily work: parsers, rules, generator, landing scan (no refresh).
+test-fast: install
+	$(VENV)/bin/pytest -n 2 -m "not slow and not reliability"
 
 # The browser tests (dashboard, docs site) drive Debian's Chromium through Debian's
 # chromedriver: installed once with apt-get (as root, else through sudo), then a no-op.

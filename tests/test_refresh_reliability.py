@@ -4,6 +4,10 @@ and 3), through the whole stack: Dagster, the audit, dbt."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -107,28 +111,60 @@ def test_placeholder_dates_are_quarantined_and_the_calendar_follows_the_kept_dat
     assert [n for n in expected if got.get(n) != expected[n]] == []
 
 
-def test_a_refused_redelivery_leaves_the_marts_and_the_next_refresh_keeps_the_day(golden, tmp_path):
-    """Item 3: 2026-11-21 re-delivered broken (every activity status unknown: over the
-    quarantine threshold) used to delete its accepted version; after the bad folder was
-    set aside, the next refresh dropped that day's activities under a green run."""
+def test_a_refused_redelivery_leaves_the_marts_and_readers_never_see_an_error(golden, tmp_path):
+    """Item 3 with a BI reader watching: five refreshes (the third refused) while a reader
+    process polls the publication every 0.2 s and holds the first version it opened.
+    2026-11-21 re-delivered broken (every activity status unknown: over the quarantine
+    threshold) used to delete its accepted version; after the bad folder was set aside,
+    the next refresh dropped that day's activities under a green run."""
     landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    last = tmp_path / "held_back"
+    shutil.move(landing / "2026-11-23", last)
     warehouse = tmp_path / "crm.duckdb"
-    assert refresh(landing, warehouse).success
-    before = marts(warehouse)
+    publish_dir, seen = tmp_path / "published", tmp_path / "reader.json"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("publication_reader.py")),
+            str(publish_dir),
+            str(seen),
+        ]
+    )
+    try:
+        assert refresh(landing, warehouse).success  # 1: two batches
+        shutil.move(last, landing / "2026-11-23")
+        assert refresh(landing, warehouse).success  # 2: the third batch
+        before = marts(warehouse)
 
-    activities = landing / "2026-11-21" / "crm" / "activities.csv"
-    original = activities.read_bytes()
-    text = activities.read_text(encoding="utf-8-sig")
-    for status in (",done,", ",planned,", ",cancelled,"):
-        text = text.replace(status, ",bogus,")
-    activities.write_text(text, encoding="utf-8")
-    refused = refresh(landing, warehouse)
-    assert not refused.success
-    assert "2026-11-21" in refused.error and "crm/activities.csv" in refused.error
-    assert marts(warehouse) == before
+        activities = landing / "2026-11-21" / "crm" / "activities.csv"
+        original = activities.read_bytes()
+        text = activities.read_text(encoding="utf-8-sig")
+        for status in (",done,", ",planned,", ",cancelled,"):
+            text = text.replace(status, ",bogus,")
+        activities.write_text(text, encoding="utf-8")
+        refused = refresh(landing, warehouse)  # 3: refused
+        assert not refused.success
+        assert "2026-11-21" in refused.error and "crm/activities.csv" in refused.error
+        assert refused.batches_refused == ["2026-11-21"]
+        assert marts(warehouse) == before
 
-    activities.write_bytes(original)  # the bad version set aside
-    again = refresh(landing, warehouse)
-    assert again.success, again.error
-    assert again.batches_loaded == []
-    assert marts(warehouse) == before
+        activities.write_bytes(original)  # the bad version set aside
+        (landing / "latest").mkdir()  # item 6: names outside the contract are reported
+        (landing / "2026-11-21" / "crm" / "notes.txt").write_text("call Anna back")
+        again = refresh(landing, warehouse)  # 4
+        assert again.success, again.error
+        assert again.batches_loaded == []
+        assert marts(warehouse) == before
+        names = sorted(again.names_outside_the_contract)
+        assert names == ["2026-11-21/crm/notes.txt", "latest/"]
+        summary = [line for line in again.describe().splitlines() if "export contract" in line]
+        assert len(summary) == 1 and "notes.txt" in summary[0] and "latest/" in summary[0]
+        assert refresh(landing, warehouse).success  # 5: nothing new
+        time.sleep(0.5)
+    finally:
+        reader.terminate()
+        reader.wait(timeout=30)
+    report = json.loads(seen.read_text())
+    assert report["errors"] == []
+    assert report["complete"] > 10 and report["held_reads"] > 10
+    assert len(report["versions"]) >= 3, report["versions"]

@@ -33,6 +33,8 @@ class RefreshResult:
     error: str | None = None
     batches_loaded: list[str] = field(default_factory=list)
     batches_skipped: int = 0
+    batches_refused: list[str] = field(default_factory=list)
+    names_outside_the_contract: list[str] = field(default_factory=list)
     records_per_file: dict[str, int] = field(default_factory=dict)
     records_quarantined: int = 0
     duplicates_removed: int = 0
@@ -74,7 +76,13 @@ class RefreshResult:
             f"  batches loaded: {len(self.batches_loaded)} "
             f"({', '.join(self.batches_loaded) or 'none new'}); "
             f"unchanged, skipped: {self.batches_skipped}"
+            + (f"; refused: {', '.join(self.batches_refused)}" if self.batches_refused else "")
         )
+        if self.names_outside_the_contract:
+            lines.append(
+                "  not in the export contract, ignored: "
+                + ", ".join(self.names_outside_the_contract)
+            )
         if self.records_per_file:
             lines.append("  records read per file (all loaded batches):")
             width = max(len(f) for f in self.records_per_file)
@@ -259,6 +267,8 @@ def _run(started: float, verbose: bool) -> RefreshResult:
     for mat in run.asset_materializations_for_node("raw_exports")[:1]:
         result.batches_loaded = list(mat.metadata["batches_loaded"].value)
         result.batches_skipped = int(mat.metadata["batches_skipped_unchanged"].value)
+        result.batches_refused = list(mat.metadata["batches_refused"].value)
+        result.names_outside_the_contract = list(mat.metadata["names_outside_the_contract"].value)
     result.tables_built = sum(
         1
         for e in run.get_asset_materialization_events()

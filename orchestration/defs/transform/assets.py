@@ -1,8 +1,10 @@
 """The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
 
 import logging
+import shutil
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -68,6 +70,23 @@ def dbt_models(
             except subprocess.TimeoutExpired:
                 invocation.process.kill()
                 invocation.process.wait()
+        prune_run_targets(Path(invocation.target_path).parent)
+
+
+RUN_TARGETS_KEPT = 5
+
+
+def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> None:
+    """dagster-dbt gives every dbt invocation a target folder of its own (manifest, run
+    results, logs: ~17 MB at the sample's size); keep the newest `keep`, so that daily
+    refreshes do not fill the disk."""
+    runs = sorted(
+        (p for p in target_dir.glob("dbt_models-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 dbt_resource = dbt_cli(dbt_project)
