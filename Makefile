@@ -17,7 +17,19 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --locked --python $(PYTHON)
 	touch $(STAMP)
 
-install: $(STAMP)
+# dbt's manifest, which Dagster reads, prepared by dagster-dbt (`dbt deps`, `dbt parse`):
+# again whenever a file of the dbt project changed. (`dagster dev` prepares it on every
+# load, `crmwh refresh` when it is missing or out of date.)
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/dbt_project.yml dbt_project/profiles.yml \
+	dbt_project/packages.yml dbt_project/models dbt_project/macros dbt_project/seeds \
+	dbt_project/tests -type f 2>/dev/null)
+
+$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(VENV)/bin/dagster-dbt project prepare-and-package \
+		--file orchestration/defs/transform/project.py
+
+install: $(STAMP) $(DBT_MANIFEST)
 
 demo: install
 	$(VENV)/bin/crmwh refresh
@@ -28,10 +40,9 @@ demo: install
 	@echo "Open the reference dashboard on the published marts with:"
 	@echo "    make dashboard      # then browse http://127.0.0.1:8050/"
 
-# The whole suite on both cores (pytest-xdist): the dbt manifest is parsed first, once, so
-# that the two workers do not both write it.
+# The whole suite on both cores (pytest-xdist): the dbt manifest is prepared first, once
+# (`install`), so that the two workers do not both write it.
 test: lint test-browser
-	$(VENV)/bin/python -c "import orchestration.defs.transform.project"
 	$(VENV)/bin/pytest -n 2
 
 # The fast tier for daily work: parsers, rules, generator, landing scan (no refresh).
@@ -63,8 +74,8 @@ screenshots: install test-browser
 		tests/test_dashboard.py tests/test_docs_site.py
 
 lint: install
-	$(VENV)/bin/ruff check orchestration expectations tests benchmarks
-	$(VENV)/bin/ruff format --check orchestration expectations tests benchmarks
+	$(VENV)/bin/ruff check orchestration expectations tests benchmarks synthetic_exports
+	$(VENV)/bin/ruff format --check orchestration expectations tests benchmarks synthetic_exports
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache

@@ -73,7 +73,7 @@ class _SignalLog:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .lib.generator import generate
+    from synthetic_exports import generate
 
     started = time.monotonic()
     summary = generate(
@@ -90,15 +90,28 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    """One line per phase with a progress bar, then the summary; the detail goes to the log
+    file beside the warehouse (lib/console.py), and live to the console with --verbose."""
     _apply_paths(args)
+    from .lib import settings
+    from .lib.console import EVENT_LOGGER, RefreshConsole
     from .lib.refresh import run_refresh
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     signals = _SignalLog()
     started = time.monotonic()
+    console = RefreshConsole(settings.warehouse_path(), verbose=args.verbose)
     try:
-        result = run_refresh(on_wait=log.info, command="crmwh refresh", verbose=args.verbose)
+        with console:
+            result = run_refresh(
+                on_wait=log.info,
+                command="crmwh refresh",
+                verbose=args.verbose,
+                event_logger=EVENT_LOGGER,
+            )
+            result.log_file = str(console.log_path) if console.log_path else None
+            console.file_note(result.describe())
     except KeyboardInterrupt:
         name = (signals.received() or ["SIGINT"])[-1]
         print(
@@ -112,6 +125,8 @@ def _refresh(args: argparse.Namespace) -> int:
     if result.interrupted_by:
         name = received[-1] if received else "SIGINT"
         result.interrupted_by = name
+        if result.log_file:
+            print(f"crmwh refresh: the log of the run is {result.log_file}", file=sys.stderr)
         print(result.describe_interruption())
         return 128 + signal.Signals[name].value
     print(result.describe())

@@ -210,7 +210,7 @@ def test_golden_dirty_sample_is_audited_as_its_dirt_log_says(golden, tmp_path):
 
 @pytest.mark.parametrize("seed", [3, 11, 29])
 def test_generated_dirty_data_is_audited_as_its_dirt_log_says(seed, tmp_path):
-    from orchestration.lib.generator import generate
+    from synthetic_exports import generate
 
     landing = tmp_path / "landing"
     generate(landing, seed=seed, days=120, batches=3, scale=0.3, dirty=True)

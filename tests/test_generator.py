@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.contract import BY_PATH, FILES
-from orchestration.lib.generator import generate
-from orchestration.lib.generator.broken import (
+from synthetic_exports import generate
+from synthetic_exports.broken import (
     drop_column,
     make_unparseable,
     reencode_cp1252,
     tamper_manifest,
 )
-from orchestration.lib.generator.dirt import EXPECTED
-from orchestration.lib.generator.util import digit_runs, find_pans
+from synthetic_exports.dirt import EXPECTED
+from synthetic_exports.util import digit_runs, find_pans
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 PAY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")

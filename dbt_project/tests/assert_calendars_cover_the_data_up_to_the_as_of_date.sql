@@ -5,6 +5,8 @@
     placeholder date stretching it) fails here instead of silently emptying the marts.
     Returns one row per broken promise.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'dim_date'}}}) }}
+
 with
 
 calendar as (

@@ -5,6 +5,8 @@
     latest present snapshot, then membership. Returns the keys whose is_deleted
     disagrees.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'stg_crm__deals'}}}) }}
+
 {%- set snapshots = [
     ('stg_crm__users', 'crm__users', 'crm/users.csv', 'user_id', 'user_id'),
     ('stg_crm__accounts', 'crm__accounts', 'crm/accounts.csv', 'account_id', 'account_id'),

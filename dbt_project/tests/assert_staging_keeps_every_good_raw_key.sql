@@ -3,6 +3,8 @@
     outside audit.quarantine has exactly one row in its staging model (deleted snapshot
     keys included). Returns the keys that are missing.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'stg_crm__deals'}}}) }}
+
 {%- set models = [
     ('stg_crm__accounts', 'crm__accounts', 'crm/accounts.csv', 'account_id', 'account_id'),
     ('stg_crm__deals', 'crm__deals', 'crm/deals.csv', 'deal_id', 'deal_id'),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -63,12 +64,24 @@ class PublicationResource(dg.ConfigurableResource):
         return Path(self.path)
 
 
+def _from_environment(variable: str, default: Path) -> str | dg.EnvVar:
+    """`dg.EnvVar(variable)` when the variable is set: Dagster reads it where the run
+    executes, and the UI shows the variable's name. Else the default of lib/settings, so that
+    the refresh needs no configuration."""
+    return dg.EnvVar(variable) if os.environ.get(variable) else str(default)
+
+
 def build_resources() -> dict:
+    # Sets CRMWH_LANDING and CRMWH_WAREHOUSE (to their defaults when unset) and a set
+    # CRMWH_PUBLISH_DIR to absolute paths; an unset CRMWH_PUBLISH_DIR follows the warehouse.
     settings.export_environment()
     return {
         "warehouse": WarehouseResource(
-            path=str(settings.warehouse_path()), lock_timeout=settings.lock_timeout()
+            path=_from_environment("CRMWH_WAREHOUSE", settings.warehouse_path()),
+            lock_timeout=settings.lock_timeout(),
         ),
-        "landing": LandingResource(path=str(settings.landing_dir())),
-        "publication": PublicationResource(path=str(settings.publish_dir())),
+        "landing": LandingResource(path=_from_environment("CRMWH_LANDING", settings.landing_dir())),
+        "publication": PublicationResource(
+            path=_from_environment("CRMWH_PUBLISH_DIR", settings.publish_dir())
+        ),
     }

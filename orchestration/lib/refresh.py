@@ -9,6 +9,7 @@ anything is written.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -51,6 +52,7 @@ class RefreshResult:
     publication_run_id: str | None = None  # the current publication after the run
     publication_as_of: str | None = None
     publication: str | None = None  # <publish dir>/current
+    log_file: str | None = None  # the refresh's log (crmwh refresh, lib/console.py)
 
     def describe_publication(self) -> str:
         if self.publication_run_id is None:
@@ -105,6 +107,8 @@ class RefreshResult:
         lines.append(f"  publication: {self.describe_publication()}")
         lines.append(f"  landing: {self.landing}")
         lines.append(f"  warehouse: {settings.warehouse_path()}")
+        if self.log_file:
+            lines.append(f"  log: {self.log_file}")
         return "\n".join(lines)
 
 
@@ -217,12 +221,16 @@ def run_refresh(
     on_wait: Callable[[str], None] | None = None,
     command: str | None = None,
     verbose: bool = False,
+    event_logger: str | None = None,
 ) -> RefreshResult:
     """Execute the `daily_refresh` job of the code location in this process, holding the
     refresh lock of the warehouse. Raises UserError (one line) when the refresh cannot
     start: warehouse folder not writable, another refresh running past CRMWH_LOCK_TIMEOUT,
-    warehouse file held by another process. Dagster's own console log shows errors (with
-    their tracebacks) only when `verbose`; the result names the problem in one line."""
+    warehouse file held by another process. The result names a problem in one line.
+
+    The run's Dagster event log goes to the Python logger `event_logger` (every event, at
+    its level: step events are DEBUG) instead of Dagster's console logger; without one,
+    Dagster's console logger shows errors (with their tracebacks) only when `verbose`."""
     warehouse = settings.warehouse_path()
     ensure_writable_dir(
         warehouse.parent,
@@ -237,26 +245,49 @@ def run_refresh(
             "the publish folder",
             "make it writable or set CRMWH_PUBLISH_DIR to another folder",
         )
-        return _run(started, verbose)
+        return _run(started, verbose, event_logger)
 
 
-def _run(started: float, verbose: bool) -> RefreshResult:
+def _python_logger(name: str):
+    """A Dagster logger that hands every record of the run to the Python logger `name`."""
     import dagster as dg
 
+    @dg.logger(description=f"The run's event log, to the Python logger {name!r}.")
+    def python_logger(_init_context) -> logging.Logger:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        return logger
+
+    return python_logger
+
+
+def _run(started: float, verbose: bool, event_logger: str | None = None) -> RefreshResult:
+    import dagster as dg
+
+    from ..defs.transform.project import prepare_if_stale
+
+    # dagster-dbt's manifest, prepared when missing (a fresh clone) or out of date (an
+    # edited model), before the definitions read it.
+    prepare_if_stale()
     from ..definitions import build_definitions
 
-    job = build_definitions().resolve_job_def("daily_refresh")
+    defs = build_definitions()
+    if event_logger:
+        # the loggers of a Definitions replace Dagster's console logger in its jobs; a run
+        # starts those its run config names
+        events = dg.Definitions(loggers={"events": _python_logger(event_logger)})
+        defs = dg.Definitions.merge(defs, events)
+        run_config = {"loggers": {"events": {}}}
+    else:
+        level = "WARNING" if verbose else "CRITICAL"
+        run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    job = defs.resolve_job_def("daily_refresh")
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
-    level = "WARNING" if verbose else "CRITICAL"
-    run = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": level}}}},
-    )
+    run = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     result = RefreshResult(success=run.success, seconds=0.0, landing=str(settings.landing_dir()))
     result.run_id = run.run_id
     if not run.success and _interrupted(run):

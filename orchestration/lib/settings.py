@@ -61,6 +61,9 @@ def lock_timeout() -> float:
 
 def export_environment() -> None:
     """Make the resolved absolute paths visible to child processes (dbt reads
-    CRMWH_WAREHOUSE in profiles.yml)."""
+    CRMWH_WAREHOUSE in profiles.yml) and to the resources (dg.EnvVar, defs/resources.py).
+    An unset CRMWH_PUBLISH_DIR stays unset: its default follows the warehouse."""
     os.environ["CRMWH_LANDING"] = str(landing_dir())
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
+    if os.environ.get("CRMWH_PUBLISH_DIR"):
+        os.environ["CRMWH_PUBLISH_DIR"] = str(publish_dir())

@@ -34,17 +34,18 @@ def published_marts(
     warehouse: WarehouseResource,
     publication: PublicationResource,
 ) -> dg.MaterializeResult:
-    manifest = publish(warehouse.file, publication.folder, context.run_id, keep=publication.keep)
+    run_id = context.run.run_id
+    manifest = publish(warehouse.file, publication.folder, run_id, keep=publication.keep)
     current = publication.folder / CURRENT
-    message = f"published {len(manifest['marts'])} marts as {context.run_id} ({current})"
+    message = f"published {len(manifest['marts'])} marts as {run_id} ({current})"
     context.log.info(message)
     log.info(message)
     return dg.MaterializeResult(
         metadata={
-            "run_id": context.run_id,
+            "run_id": run_id,
             "as_of_date": manifest["as_of_date"] or "",
             "current": dg.MetadataValue.path(str(current)),
-            "version": dg.MetadataValue.path(str(publication.folder / "versions" / context.run_id)),
+            "version": dg.MetadataValue.path(str(publication.folder / "versions" / run_id)),
             "marts": len(manifest["marts"]),
             "rows": sum(m["rows"] for m in manifest["marts"].values()),
             "rows_per_mart": dg.MetadataValue.json(

@@ -1,6 +1,5 @@
 """The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
 
-import logging
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -10,12 +9,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ...lib.console import report_progress
 from ...lib.dbt_wrapper import as_parent
 from ...lib.faults import crash_point
 from ..resources import WarehouseResource
 from .project import dbt_cli, dbt_project
-
-log = logging.getLogger("crmwh")
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -29,7 +27,12 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return dbt_resource_props.get("schema") or "dbt"
+        """The model's folder under models/, joined by `_`: `staging_crm`,
+        `intermediate_pipeline`, `marts_finance`; a file at the top of its folder (the
+        seeds) is grouped by its schema."""
+        folders = Path(dbt_resource_props.get("path") or "").parent.parts
+        name = "_".join(folders) or dbt_resource_props.get("schema") or "dbt"
+        return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
 
 
 @dbt_assets(
@@ -50,16 +53,36 @@ def dbt_models(
     # test suite (tests/test_refresh.py), not in every refresh.
     with as_parent():
         invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
-    built = 0
+    # dagster-dbt echoes dbt's output to stdout (a launched run's compute logs; the log file
+    # of `crmwh refresh`, lib/console.py); the counts go to whoever shows progress.
+    progress = {
+        "models": 0,
+        "models_total": len(context.selected_asset_keys),
+        "tests": 0,
+        "tests_total": None if context.is_subset else data_tests(invocation.manifest),
+        "tests_failed": 0,
+    }
+    observed: set[str] = set()
+    report_progress("dbt", **progress)
     try:
         for event in invocation.stream():
-            if isinstance(event, dg.Output):
-                log.info("built %s", event.output_name)
-                built += 1
-                if built == 3:
+            if isinstance(event, dg.Output):  # a model or seed built
+                progress["models"] += 1
+                if progress["models"] == 3:
                     crash_point("dbt:early")
-                elif built == 50:
+                elif progress["models"] == 50:
                     crash_point("dbt:late")
+            elif isinstance(event, dg.AssetCheckResult):  # a dbt test
+                progress["tests"] += 1
+                progress["tests_failed"] += 0 if event.passed else 1
+            elif isinstance(event, dg.AssetObservation):  # one per asset a test reads
+                test = _metadata_text(event, "unique_id")
+                if test not in observed:
+                    observed.add(test)
+                    progress["tests"] += 1
+                    failed = _metadata_text(event, "status") in ("fail", "error")
+                    progress["tests_failed"] += 1 if failed else 0
+            report_progress("dbt", **progress)
             yield event
     finally:
         # A failed step must not leave dbt running: it would hold the warehouse's write lock.
@@ -71,6 +94,16 @@ def dbt_models(
                 invocation.process.kill()
                 invocation.process.wait()
         prune_run_targets(Path(invocation.target_path).parent)
+
+
+def _metadata_text(event: dg.AssetObservation, name: str) -> str:
+    value = event.metadata.get(name)
+    return str(getattr(value, "value", value))
+
+
+def data_tests(manifest: Mapping[str, Any]) -> int:
+    """The dbt data tests of the project (a full `dbt build` runs each once)."""
+    return sum(1 for node in manifest["nodes"].values() if node["resource_type"] == "test")
 
 
 RUN_TARGETS_KEPT = 5
