@@ -27,6 +27,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -435,6 +436,10 @@ class RefreshConsole:
             root.addHandler(self._file_handler)
         root.addHandler(_ConsoleHandler(self))
         root.setLevel(logging.INFO)
+        # Warnings to the log, also when a library captured them before (GX does): start
+        # from Python's own showwarning, restore what was there on exit.
+        self._saved["showwarning"] = warnings.showwarning
+        logging.captureWarnings(False)
         logging.captureWarnings(True)
         self._streams = [_LineStream("stdout", self.out), _LineStream("stderr", self.err)]
         sys.stdout, sys.stderr = self._streams
@@ -460,6 +465,7 @@ class RefreshConsole:
                 self._listening.__exit__(None, None, None)
             sys.stdout, sys.stderr = self._saved["stdout"], self._saved["stderr"]
             logging.captureWarnings(False)
+            warnings.showwarning = self._saved["showwarning"]
             root = logging.getLogger()
             for handler in root.handlers[:]:
                 root.removeHandler(handler)
