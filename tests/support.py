@@ -28,3 +28,15 @@ def refresh(landing: Path, warehouse: Path) -> RefreshResult:
         mp.setenv("CRMWH_LANDING", str(landing))
         mp.setenv("CRMWH_WAREHOUSE", str(warehouse))
         return run_refresh()
+
+
+def break_every_status(path: Path, statuses: tuple[str, ...]) -> bytes:
+    """Replace every listed status of a CSV export with `bogus` (an unknown value that the
+    audit quarantines: over the threshold, the batch is refused); return the original bytes
+    so that the test can put them back."""
+    original = path.read_bytes()
+    text = path.read_text(encoding="utf-8-sig")
+    for status in statuses:
+        text = text.replace(f",{status},", ",bogus,")
+    path.write_text(text, encoding="utf-8")
+    return original

@@ -20,6 +20,7 @@ import pytest
 
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
+from tests.support import break_every_status
 
 pytestmark = pytest.mark.reliability
 
@@ -194,11 +195,7 @@ def test_a_refused_redelivery_keeps_the_accepted_version_and_refuses_only_itself
     before = state(warehouse)
 
     activities = landing / "2026-11-21" / "crm" / "activities.csv"
-    original = activities.read_bytes()
-    text = activities.read_text(encoding="utf-8-sig")
-    for status in (",done,", ",planned,", ",cancelled,"):
-        text = text.replace(status, ",bogus,")
-    activities.write_text(text, encoding="utf-8")
+    original = break_every_status(activities, ("done", "planned", "cancelled"))
     users = landing / "2026-11-23" / "crm" / "users.csv"
     manifest = landing / "2026-11-23" / "_manifest.json"
     data = json.loads(manifest.read_text())
@@ -250,15 +247,13 @@ def test_marts_after_random_arrivals_and_a_refused_redelivery_equal_the_all_at_o
         refresh(landing, warehouse)  # a batch may wait for its reference data (refused)
     victim = rng.choice(BATCHES)
     deals = landing / victim / "crm" / "deals.csv"
-    original = deals.read_bytes()
     manifest = landing / victim / "_manifest.json"
     kept_manifest = manifest.read_bytes() if manifest.exists() else None
     if kept_manifest is not None:
         data = json.loads(kept_manifest)
         data["files"].pop("crm/deals.csv", None)
         manifest.write_text(json.dumps(data))
-    text = deals.read_text(encoding="utf-8-sig")
-    deals.write_text(text.replace(",open,", ",bogus,").replace(",won,", ",bogus,"))
+    original = break_every_status(deals, ("open", "won"))
     refused = refresh(landing, warehouse)
     assert not refused.success and victim in refused.batches_refused, (order, victim)
     deals.write_bytes(original)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import copy_landing, refresh
+from tests.support import break_every_status, copy_landing, refresh
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -137,11 +137,7 @@ def test_a_refused_redelivery_leaves_the_marts_and_readers_never_see_an_error(go
         before = marts(warehouse)
 
         activities = landing / "2026-11-21" / "crm" / "activities.csv"
-        original = activities.read_bytes()
-        text = activities.read_text(encoding="utf-8-sig")
-        for status in (",done,", ",planned,", ",cancelled,"):
-            text = text.replace(status, ",bogus,")
-        activities.write_text(text, encoding="utf-8")
+        original = break_every_status(activities, ("done", "planned", "cancelled"))
         refused = refresh(landing, warehouse)  # 3: refused
         assert not refused.success
         assert "2026-11-21" in refused.error and "crm/activities.csv" in refused.error
