@@ -22,7 +22,7 @@ from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
 from tests.support import break_every_status
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 BATCHES = ("2026-11-20", "2026-11-21", "2026-11-23")
 

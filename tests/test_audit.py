@@ -19,6 +19,9 @@ from orchestration.lib.loading import load_landing
 from orchestration.lib.settings import DBT_PROJECT_DIR
 from tests.support import copy_landing, refresh
 
+# Loads and refreshes through the real stack: not in the fast tier.
+pytestmark = pytest.mark.slow
+
 # What each `expected` of a dirt log means in the audit's tables.
 QUARANTINED = {"quarantine"}
 FINDING_SEVERITY = {

@@ -12,7 +12,7 @@ import pytest
 from orchestration.lib.loading import load_landing
 from tests.support import copy_landing
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 DEAL = (
     "d0002,Sterling S.p.A. - renewal 2027,a022,c0026,,nb,nb_demo,u04,15000.00,EUR,"

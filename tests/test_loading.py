@@ -16,6 +16,9 @@ from orchestration.lib.errors import BatchRefused
 from orchestration.lib.loading import load_landing
 from tests.support import copy_landing
 
+# Loads and refreshes through the real stack: not in the fast tier.
+pytestmark = pytest.mark.slow
+
 PAN_RUN = re.compile(r"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+# Loads and refreshes through the real stack: not in the fast tier.
+pytestmark = pytest.mark.slow
+
 # mart -> its key columns in the expected CSV
 GOLDEN_MARTS = {
     "fct_activities": ["activity_id"],

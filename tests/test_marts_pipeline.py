@@ -25,6 +25,9 @@ import pytest
 from orchestration.lib.settings import PROJECT_ROOT
 from tests.support import GOLDEN
 
+# Loads and refreshes through the real stack: not in the fast tier.
+pytestmark = pytest.mark.slow
+
 EXPECTED = GOLDEN / "clean" / "expected"
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 

@@ -12,11 +12,15 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
 from orchestration.lib.redaction import CANDIDATE, redact
 from tests.support import copy_landing, refresh
+
+# Loads and refreshes through the real stack: not in the fast tier.
+pytestmark = pytest.mark.slow
 
 
 def tables(warehouse: Path, schema: str) -> dict[str, list[tuple]]:
