@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -39,4 +40,18 @@ def break_every_status(path: Path, statuses: tuple[str, ...]) -> bytes:
     for status in statuses:
         text = text.replace(f",{status},", ",bogus,")
     path.write_text(text, encoding="utf-8")
+    return original
+
+
+def unlist_from_manifest(batch: Path, file: str) -> bytes | None:
+    """Take `file` out of the batch's manifest (when it has one) so that the file may be
+    edited: a present file the manifest does not list is loaded as it is. Returns the
+    manifest's original bytes, to put back, or None when the batch has no manifest."""
+    manifest = batch / "_manifest.json"
+    if not manifest.exists():
+        return None
+    original = manifest.read_bytes()
+    data = json.loads(original)
+    data["files"].pop(file, None)
+    manifest.write_text(json.dumps(data))
     return original

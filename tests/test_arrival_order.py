@@ -10,7 +10,6 @@ arrives first, and must be accepted once 2026-11-20 arrives.
 from __future__ import annotations
 
 import csv
-import json
 import random
 import shutil
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
-from tests.support import break_every_status
+from tests.support import break_every_status, unlist_from_manifest
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -43,10 +42,7 @@ def source(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert len(kept) < len(rows)
     with fx.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(kept)
-    manifest_path = root / "2026-11-23" / "_manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    del manifest["files"]["reference/fx_rates.csv"]  # a present, unlisted file is loaded
-    manifest_path.write_text(json.dumps(manifest))
+    unlist_from_manifest(root / "2026-11-23", "reference/fx_rates.csv")
     return root
 
 
@@ -167,10 +163,7 @@ def test_a_batch_restored_to_its_earlier_version_is_audited_again(source, all_at
     saved = tmp_path / "goal_assignments.csv"
     shutil.copy2(goals, saved)
     manifest = landing / "2026-11-20" / "_manifest.json"
-    shutil.copy2(manifest, tmp_path / "manifest.json")
-    data = json.loads(manifest.read_text())
-    del data["files"]["crm/goal_assignments.csv"]
-    manifest.write_text(json.dumps(data))
+    kept_manifest = unlist_from_manifest(manifest.parent, "crm/goal_assignments.csv")
     # Remove every record but the header: the goals assigned twice are gone.
     lines = goals.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     goals.write_text(lines[0], encoding="utf-8")
@@ -178,7 +171,7 @@ def test_a_batch_restored_to_its_earlier_version_is_audited_again(source, all_at
     assert state(warehouse)["quarantine"] != all_at_once["quarantine"]
 
     shutil.copy2(saved, goals)  # the original bytes and mtime
-    shutil.copy2(tmp_path / "manifest.json", manifest)
+    manifest.write_bytes(kept_manifest)
     assert load_landing(landing, warehouse, progress=quiet).loaded == ["2026-11-20"]
     assert differences(state(warehouse), all_at_once) == []
 
@@ -197,10 +190,7 @@ def test_a_refused_redelivery_keeps_the_accepted_version_and_refuses_only_itself
     activities = landing / "2026-11-21" / "crm" / "activities.csv"
     original = break_every_status(activities, ("done", "planned", "cancelled"))
     users = landing / "2026-11-23" / "crm" / "users.csv"
-    manifest = landing / "2026-11-23" / "_manifest.json"
-    data = json.loads(manifest.read_text())
-    del data["files"]["crm/users.csv"]
-    manifest.write_text(json.dumps(data))
+    unlist_from_manifest(landing / "2026-11-23", "crm/users.csv")
     users.write_text(users.read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
 
     report = load_landing(landing, warehouse, progress=quiet)
@@ -248,11 +238,7 @@ def test_marts_after_random_arrivals_and_a_refused_redelivery_equal_the_all_at_o
     victim = rng.choice(BATCHES)
     deals = landing / victim / "crm" / "deals.csv"
     manifest = landing / victim / "_manifest.json"
-    kept_manifest = manifest.read_bytes() if manifest.exists() else None
-    if kept_manifest is not None:
-        data = json.loads(kept_manifest)
-        data["files"].pop("crm/deals.csv", None)
-        manifest.write_text(json.dumps(data))
+    kept_manifest = unlist_from_manifest(manifest.parent, "crm/deals.csv")
     original = break_every_status(deals, ("open", "won"))
     refused = refresh(landing, warehouse)
     assert not refused.success and victim in refused.batches_refused, (order, victim)

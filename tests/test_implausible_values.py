@@ -3,14 +3,13 @@ NULL or into a calendar of 89 years (issue 8, items 1 and 5; exports.md v1.3).""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.lib.loading import load_landing
-from tests.support import copy_landing
+from tests.support import copy_landing, unlist_from_manifest
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -32,9 +31,7 @@ def _one_batch(golden: Path, tmp_path: Path, old: str, new: str) -> tuple[Path, 
     text = deals.read_text(encoding="utf-8-sig")
     assert old in text
     deals.write_text(text.replace(old, new, 1), encoding="utf-8")
-    manifest = json.loads((landing / "_manifest.json").read_text())
-    del manifest["files"]["crm/deals.csv"]
-    (landing / "_manifest.json").write_text(json.dumps(manifest))
+    unlist_from_manifest(landing, "crm/deals.csv")
     return landing.parent, tmp_path / "crm.duckdb"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import break_every_status, copy_landing, refresh
+from tests.support import break_every_status, copy_landing, refresh, unlist_from_manifest
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -58,14 +58,6 @@ def _replace_in(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _unlist(batch: Path, file: str) -> None:
-    manifest = batch / "_manifest.json"
-    if manifest.exists():
-        data = json.loads(manifest.read_text())
-        data["files"].pop(file, None)
-        manifest.write_text(json.dumps(data))
-
-
 def test_placeholder_dates_are_quarantined_and_the_calendar_follows_the_kept_data(
     golden, clean_refreshed, tmp_path
 ):
@@ -85,7 +77,7 @@ def test_placeholder_dates_are_quarantined_and_the_calendar_follows_the_kept_dat
         "d0002,Sterling S.p.A. - renewal 2027,a022,c0026,,nb,nb_demo,u04,15000.00,EUR,"
         "new_business,outbound,0001-01-01T00:00:00Z",
     )
-    _unlist(landing / "2026-11-23", "crm/deals.csv")
+    unlist_from_manifest(landing / "2026-11-23", "crm/deals.csv")
     warehouse = tmp_path / "crm.duckdb"
 
     result = refresh(landing, warehouse)

@@ -247,7 +247,7 @@ class Auditor:
         self.result.files += files_result
         if blocking:
             self.result.refused[name] = [f"batch {name}: {b}" for b in blocking]
-        _samples(con, self.result)
+        _samples(con, self.result, suites)
         return blocking
 
     def refuse(self, batch: str, reason: str) -> None:
@@ -614,7 +614,7 @@ def _compare(
     return results
 
 
-def _samples(con, result: AuditResult, per_rule: int = 5) -> None:
+def _samples(con, result: AuditResult, suites: list[Suite], per_rule: int = 5) -> None:
     rows = con.execute(
         f"""
         select source_file, rule, batch_date, record_number, reason, record
@@ -636,7 +636,7 @@ def _samples(con, result: AuditResult, per_rule: int = 5) -> None:
         result.samples.setdefault((file, rule), []).append(
             {"batch": str(day), "record_number": number, "reason": reason, "record": record}
         )
-    for suite in SUITES.values():
+    for suite in suites:
         rows = con.execute(
             f"""
             select f.finding, f.batch_date, f.record_number, rules.reason,
