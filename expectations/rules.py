@@ -23,6 +23,32 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .patterns import (  # noqa: F401 (the suites import them from here)
+    BIGINT_DIGITS,
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    DECIMAL_TOO_LARGE,
+    EMAIL_ADDRESS,
+    EMAIL_NORMALISED,
+    EPOCH_SECONDS,
+    INTEGER,
+    INTEGER_TOO_LARGE,
+    ISO_TIMESTAMP,
+    LAST4,
+    NEGATIVE,
+    NUMERIC_INTEGER_DIGITS,
+    PAYMENTS_TIMESTAMP,
+    PERCENT,
+    PLAIN_DATE,
+    POSITIVE_DECIMAL,
+    POSITIVE_INTEGER,
+    PROBABILITY,
+    REDACTED,
+    TIME,
+    fold_pattern,
+)
+
 
 class Severity(StrEnum):
     REFUSE = "refuse"  # the whole batch is refused: nothing downstream runs
@@ -102,43 +128,6 @@ class Suite:
             for _, outcome in self.outcomes()
             for table in re.findall(r"\braw\.(\w+)", outcome.condition)
         )
-
-
-# -- patterns (full match, both engines) ----------------------------------------------------
-
-_D = "[0-9]"
-# A real calendar date YYYY-MM-DD (leap years included): 2026-02-30 does not match.
-DATE = (
-    f"(?:{_D}{{4}}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]{_D}|3[01])"
-    f"|(?:0[469]|11)-(?:0[1-9]|[12]{_D}|30)|02-(?:0[1-9]|1{_D}|2[0-8]))"
-    f"|(?:{_D}{{2}}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)"
-)
-TIME = f"(?:[01]{_D}|2[0-3]):[0-5]{_D}:[0-5]{_D}"
-ISO_TIMESTAMP = f" *{DATE}T{TIME}(?:\\.{_D}{{1,9}})?(?:Z|[+-](?:[01]{_D}|2[0-3]):[0-5]{_D}) *"
-PAYMENTS_TIMESTAMP = f" *{DATE} {TIME} *"
-PLAIN_DATE = f" *{DATE} *"
-EPOCH_SECONDS = f" *{_D}{{1,12}} *"
-DECIMAL = f" *-?{_D}+(?:\\.{_D}+)? *"
-INTEGER = f" *-?{_D}+ *"
-# The widest numbers staging can hold: dbt's type_numeric() is numeric(28,6) (22 digits
-# before the point) and type_bigint() holds any 18-digit integer. A longer number would
-# become NULL in staging: the record is quarantined instead.
-NUMERIC_INTEGER_DIGITS = 22
-BIGINT_DIGITS = 18
-DECIMAL_TOO_LARGE = f" *-?0*[1-9]{_D}{{{NUMERIC_INTEGER_DIGITS},}}(?:\\.{_D}*)? *"
-INTEGER_TOO_LARGE = f" *-?0*[1-9]{_D}{{{BIGINT_DIGITS},}} *"
-NEGATIVE = " *-.*"
-BOOLEAN = " *(?:true|false) *"  # case-insensitive
-POSITIVE_INTEGER = f" *0*[1-9]{_D}* *"
-POSITIVE_DECIMAL = f" *(?:{_D}*[1-9]{_D}*(?:\\.{_D}+)?|{_D}+\\.{_D}*[1-9]{_D}*) *"
-PROBABILITY = f" *(?:0(?:\\.{_D}+)?|1(?:\\.0+)?) *"
-PERCENT = f" *(?:100(?:\\.0+)?|{_D}{{1,2}}(?:\\.{_D}+)?) *"
-LAST4 = f"{_D}{{4}}"
-# What staging accepts as an address after trim + lower (macros/parsing.sql normalise_email).
-EMAIL_ADDRESS = "[^@\\s]+@[^@\\s]+\\.[^@\\s.]+"
-# Already normalised: an address with no upper-case letter and no surrounding space.
-EMAIL_NORMALISED = "[^@\\sA-ZÀ-ÖØ-Þ]+@[^@\\sA-ZÀ-ÖØ-Þ]+\\.[^@\\s.A-ZÀ-ÖØ-Þ]+"
-REDACTED = "[REDACTED-PAN]"
 
 
 def _q(column: str, alias: str = "r") -> str:
@@ -372,23 +361,12 @@ def enum(column: str, values: tuple[str, ...]) -> Rule:
     )
 
 
-def _folded(value: str) -> str:
-    return value.lower().replace(" ", "").replace("-", "").replace("_", "")
-
-
-def _fold_pattern(values: tuple[str, ...]) -> str:
-    """Matches any spelling of `values` with case, spaces, `-` and `_` ignored."""
-    sep = "[ _-]*"
-    alternatives = [sep + sep.join(_folded(v)) + sep for v in values]
-    return "(?:" + "|".join(alternatives) + ")"
-
-
 def category(column: str, values: tuple[str, ...]) -> Rule:
     """A category column: a variant spelling is fixed (mapped to its canonical value, by
     staging's normalise_category), an unknown value is kept as `other` and flagged."""
     accepted = tuple(values) + ("other",)
     exact = f"{_q(column)} in ({', '.join(repr(v) for v in accepted)})"
-    folded = _sql_match(column, _fold_pattern(accepted), case_insensitive=True)
+    folded = _sql_match(column, fold_pattern(accepted), case_insensitive=True)
     return Rule(
         f"{column}_canonical",
         column,
