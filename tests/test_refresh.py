@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -205,35 +204,3 @@ def test_the_generate_command_writes_a_landing_folder_and_dirt_log(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["2026-11-20", "2026-11-21"]
     log = json.loads((tmp_path / "landing.dirt_log.json").read_text())
     assert log["entries"]
-
-
-def test_every_dbt_unit_test_passes(clean_refreshed, tmp_path):
-    """The refresh excludes dbt unit tests (they test model logic, not data): they run here."""
-    from orchestration.lib.settings import DBT_PROJECT_DIR
-
-    warehouse, result = clean_refreshed
-    assert result.success
-    dbt = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        env={**os.environ, "CRMWH_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert dbt.returncode == 0, dbt.stdout[-5000:]
-    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    unit_tests = [n for n in manifest["unit_tests"].values() if n["package_name"] == "crmwh"]
-    summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", dbt.stdout)
-    assert summary and summary.groups() == (str(len(unit_tests)), "0", "0", "0")
-    assert len(unit_tests) >= 1

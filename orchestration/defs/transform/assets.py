@@ -18,12 +18,13 @@ from .project import dbt_cli, dbt_project
 
 class WarehouseTranslator(DagsterDbtTranslator):
     """Models are keyed by schema and name (`staging/stg_crm__deals`, `marts/fct_deals`) and
-    grouped by their layer; sources keep `[source, table]`, which is the key of the raw
-    ingestion asset of that file (`raw/crm__deals`)."""
+    grouped by their folder; a source takes the key its YAML gives in
+    `meta.dagster.asset_key`: the key of the ingestion asset that writes it (`raw/crm__deals`,
+    `audit/quarantine`)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            return super().get_asset_key(dbt_resource_props)
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
