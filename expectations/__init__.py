@@ -6,10 +6,19 @@ Great Expectations (it is slow to import); `expectations.gx` builds the GX objec
 """
 
 from . import crm, email, payments, reference, support
-from .rules import Outcome, Rule, SetRule, Severity, Suite
+from .rules import GxExpectation, Outcome, Rule, SetRule, SetRuleKind, Severity, Suite
 
 SUITES: dict[str, Suite] = {
     s.path: s for module in (crm, email, payments, support, reference) for s in module.SUITES
 }
 
-__all__ = ["SUITES", "Outcome", "Rule", "SetRule", "Severity", "Suite"]
+__all__ = [
+    "SUITES",
+    "GxExpectation",
+    "Outcome",
+    "Rule",
+    "SetRule",
+    "SetRuleKind",
+    "Severity",
+    "Suite",
+]

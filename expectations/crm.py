@@ -9,6 +9,7 @@ from .rules import (
     POSITIVE_INTEGER,
     PROBABILITY,
     SetRule,
+    SetRuleKind,
     Severity,
     boolean,
     category,
@@ -215,7 +216,7 @@ GOAL_ASSIGNMENTS = _suite(
     set_rules=(
         SetRule(
             "goal_assigned_twice",
-            "first_of_pair",
+            SetRuleKind.FIRST_OF_PAIR,
             Severity.QUARANTINE,
             "the user already carries this goal: the earliest assignment is kept",
             partition=("trim(goal_id)", "trim(user_id)"),

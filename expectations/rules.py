@@ -20,8 +20,10 @@ use the common subset of the two dialects (no lookaround, `[0-9]` rather than `\
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 from .patterns import (  # noqa: F401 (the suites import them from here)
     BIGINT_DIGITS,
@@ -58,6 +60,20 @@ class Severity(StrEnum):
     DEDUPE = "dedupe"  # an identical copy of a record in the same file, removed and counted
 
 
+class GxExpectation(NamedTuple):
+    """A Great Expectations 1.x expectation, declared without importing GX (slow to import):
+    the class name in `great_expectations.expectations` and its arguments.
+    `expectations.gx` builds the expectation objects."""
+
+    type: str  # e.g. "ExpectColumnValuesToMatchRegex"
+    kwargs: Mapping[str, Any]
+
+    @property
+    def column(self) -> str | None:
+        """The column a column-level expectation reads; None for a table-level one."""
+        return self.kwargs.get("column")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One finding a rule can raise on a record: its name, severity and SQL condition."""
@@ -71,14 +87,14 @@ class Outcome:
 @dataclass(frozen=True)
 class Rule:
     """One contract statement about one file. `outcomes` are mutually exclusive per
-    record; `gx` is (expectation class name, kwargs) or None for rules that need other
-    records or files (SQL only). When present, GX's unexpected count must equal the sum of
-    the outcomes' SQL counts."""
+    record; `gx` is the GX expectation that declares the same rule, or None for rules that
+    need other records or files (SQL only). When present, the records GX finds unexpected
+    must be the records the outcomes' SQL conditions find."""
 
     name: str
     column: str | None
     outcomes: tuple[Outcome, ...]
-    gx: tuple[str, dict] | None = None
+    gx: GxExpectation | None = None
     description: str = ""
 
     @property
@@ -86,14 +102,22 @@ class Rule:
         return {o.severity for o in self.outcomes}
 
 
+class SetRuleKind(StrEnum):
+    """How a set rule picks the records it catches among copies (expectations/sql.py)."""
+
+    IDENTICAL_COPIES = "identical_copies"  # every copy of an identical record but the first
+    SUPERSEDED_ID = "superseded_id"  # every copy of one id in a file but the winner
+    FIRST_OF_PAIR = "first_of_pair"  # every record of a pair that may occur once but the first
+
+
 @dataclass(frozen=True)
 class SetRule:
     """A rule over the set of records of one file (duplicates, superseded copies of one id,
-    a goal assigned twice): evaluated by the audit runner with window functions, on the
-    records that no row-level quarantine rule has caught."""
+    a goal assigned twice): evaluated by the audit with window functions, on the records
+    that no row-level quarantine rule has caught."""
 
     name: str
-    kind: str  # "identical_copies" | "superseded_id" | "first_of_pair"
+    kind: SetRuleKind
     severity: Severity
     reason: str
     partition: tuple[str, ...] = ()  # first_of_pair: the pair that may occur once
@@ -153,7 +177,9 @@ def columns_present(columns: tuple[str, ...]) -> Rule:
         "columns_present",
         None,
         (Outcome("columns_present", Severity.REFUSE, "false", "a listed column is missing"),),
-        ("ExpectTableColumnsToMatchSet", {"column_set": list(columns), "exact_match": False}),
+        GxExpectation(
+            "ExpectTableColumnsToMatchSet", {"column_set": list(columns), "exact_match": False}
+        ),
         "the file has every column of the contract",
     )
 
@@ -170,7 +196,7 @@ def key_present(column: str) -> Rule:
                 f"key {column} is empty: the record cannot be identified",
             ),
         ),
-        ("ExpectColumnValuesToNotBeNull", {"column": column}),
+        GxExpectation("ExpectColumnValuesToNotBeNull", {"column": column}),
         f"key {column} is never empty",
     )
 
@@ -187,7 +213,7 @@ def required(column: str) -> Rule:
                 f"required value {column} is empty",
             ),
         ),
-        ("ExpectColumnValuesToNotBeNull", {"column": column}),
+        GxExpectation("ExpectColumnValuesToNotBeNull", {"column": column}),
         f"required {column} is never empty",
     )
 
@@ -212,7 +238,7 @@ def matches(
                 reason.format(column=column),
             ),
         ),
-        (
+        GxExpectation(
             "ExpectColumnValuesToMatchRegex",
             {"column": column, "regex": _gx_regex(pattern, case_insensitive)},
         ),
@@ -235,7 +261,9 @@ def not_matches(
                 reason.format(column=column),
             ),
         ),
-        ("ExpectColumnValuesToNotMatchRegex", {"column": column, "regex": _gx_regex(pattern)}),
+        GxExpectation(
+            "ExpectColumnValuesToNotMatchRegex", {"column": column, "regex": _gx_regex(pattern)}
+        ),
         reason.format(column=column),
     )
 
@@ -384,7 +412,9 @@ def category(column: str, values: tuple[str, ...]) -> Rule:
                 f"{column} is not a known category: kept as `other` and flagged",
             ),
         ),
-        ("ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(accepted)}),
+        GxExpectation(
+            "ExpectColumnValuesToBeInSet", {"column": column, "value_set": list(accepted)}
+        ),
         f"{column} is one of " + ", ".join(values),
     )
 
@@ -411,7 +441,7 @@ def email(column: str) -> Rule:
                 f"{column} is not an e-mail address: nulled and flagged",
             ),
         ),
-        (
+        GxExpectation(
             "ExpectColumnValuesToMatchRegex",
             {"column": column, "regex": _gx_regex(EMAIL_NORMALISED)},
         ),
@@ -476,13 +506,13 @@ def timestamp_order(earlier: str, later: str) -> Rule:
 
 IDENTICAL_COPIES = SetRule(
     "duplicate_record",
-    "identical_copies",
+    SetRuleKind.IDENTICAL_COPIES,
     Severity.DEDUPE,
     "the same record repeated identically in the file: the copy is removed",
 )
 SUPERSEDED_ID = SetRule(
     "superseded_duplicate_id",
-    "superseded_id",
+    SetRuleKind.SUPERSEDED_ID,
     Severity.QUARANTINE,
     "superseded duplicate id: the same id appears again in the file with other content "
     "and a greater updated_at (or later in the file)",
@@ -522,10 +552,12 @@ def suite(
 
 
 __all__ = [
-    "Severity",
+    "GxExpectation",
     "Outcome",
     "Rule",
     "SetRule",
+    "SetRuleKind",
+    "Severity",
     "Suite",
     "field",
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from orchestration.lib.contract import BY_PATH
 
-from .rules import SetRule, Suite
+from .rules import SetRule, SetRuleKind, Suite
 
 
-def _raw(suite: Suite) -> str:
+def raw_table(suite: Suite) -> str:
+    """The raw table of the suite's file, schema-qualified: `raw.crm__deals`."""
     return f"raw.{BY_PATH[suite.path].table}"
 
 
@@ -38,7 +39,7 @@ def row_findings(suite: Suite) -> str:
                 unnest([
             {cases}
                 ]) as finding
-            from {_raw(suite)} as r
+            from {raw_table(suite)} as r
             where {audited_batches(suite)}
         )
         where finding is not null
@@ -50,15 +51,17 @@ def set_findings(suite: Suite, rule: SetRule, excluded: str) -> str:
     (batch_date, source_file, record_number) already quarantined or removed."""
     columns = ", ".join(f'r."{c}"' for c in suite.columns)
     key = ", ".join(f'r."{c}"' for c in suite.key)
-    if rule.kind == "identical_copies":
+    if rule.kind is SetRuleKind.IDENTICAL_COPIES:
         window = f"partition by r._batch_date, {columns} order by r._record_number"
-    elif rule.kind == "superseded_id":
-        # The staging winner (macros/resolution.sql): greatest updated_at, then last copy.
+    elif rule.kind is SetRuleKind.SUPERSEDED_ID:
+        # The one definition of the winner among copies of one id in a file: greatest
+        # updated_at, then the last copy. The base models (macros/resolution.sql) read what
+        # is left after the quarantine and the removed identical copies.
         order = "r._record_number desc"
         if suite.updated_at:
             order = f'try_cast(r."{suite.updated_at}" as timestamptz) desc nulls last, ' + order
         window = f"partition by r._batch_date, {key} order by {order}"
-    elif rule.kind == "first_of_pair":
+    elif rule.kind is SetRuleKind.FIRST_OF_PAIR:
         partition = ", ".join(f"r.{p}" if p.startswith('"') else p for p in rule.partition)
         order = ", ".join(rule.order)
         window = f"partition by r._batch_date, {partition} order by {order}"
@@ -71,7 +74,7 @@ def set_findings(suite: Suite, rule: SetRule, excluded: str) -> str:
                 r._batch_date as batch_date,
                 r._record_number as record_number,
                 row_number() over ({window}) as copy_number
-            from {_raw(suite)} as r
+            from {raw_table(suite)} as r
             where {audited_batches(suite)}
                 and not exists (
                     select 1 from {excluded} as x

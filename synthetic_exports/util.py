@@ -7,6 +7,10 @@ import random
 import re
 from datetime import UTC, date, datetime, timedelta
 
+# The card-number rule has one home, the redaction of the loader.
+from orchestration.lib.redaction import is_pan
+from orchestration.lib.redaction import luhn_valid as luhn_ok
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Offsets (minutes) used when a CRM/support/e-mail system renders a timestamp in the
@@ -84,18 +88,6 @@ def work_time(rng: random.Random, day: datetime) -> datetime:
 _RUN = re.compile(r"\d(?:[ -]?\d)*")
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
-
-
 def luhn_complete(prefix: str) -> str:
     """Append the check digit that makes `prefix` + digit Luhn-valid."""
     for c in "0123456789":
@@ -108,8 +100,7 @@ def find_pans(text: str) -> list[str]:
     """Runs that the contract's redaction rule treats as card numbers."""
     found = []
     for m in _RUN.finditer(text):
-        digits = re.sub(r"[ -]", "", m.group())
-        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits):
+        if is_pan(m.group()):
             found.append(m.group())
     return found
 

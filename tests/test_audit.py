@@ -224,6 +224,62 @@ def test_generated_dirty_data_is_audited_as_its_dirt_log_says(seed, tmp_path):
     assert compare_with_dirt_log(tmp_path / "crm.duckdb", dirt_log) == []
 
 
+def test_sql_and_gx_are_compared_record_by_record_and_a_disagreement_names_them():
+    """Equal counts are not enough: GX must find the records SQL found; the message of a
+    disagreement names the records only one engine found."""
+    from orchestration.lib.audit.compare import compare
+    from orchestration.lib.audit.evaluate import Findings
+    from orchestration.lib.audit.gx import GxRuleResult
+
+    suite = SUITES["crm/deals.csv"]
+    rule = next(r for r in suite.rules if r.name == "amount_not_decimal")
+    findings = Findings(rows={(suite.path, rule.name): {("2026-11-20", 3), ("2026-11-20", 7)}})
+
+    def result(*records):
+        return {
+            suite.path: [
+                GxRuleResult(
+                    rule.name, rule.gx.type, not records, len(records), 10, frozenset(records)
+                )
+            ]
+        }
+
+    def outcome(gx):
+        [r] = [r for r in compare([suite], findings, gx, {suite.path: 10}) if r.rule == rule.name]
+        return r
+
+    agreed = outcome(result(("2026-11-20", 3), ("2026-11-20", 7)))
+    assert agreed.outcomes == ("quarantined",) and agreed.failures_gx == 2 and not agreed.blocking
+    differ = outcome(result(("2026-11-20", 3), ("2026-11-20", 8)))
+    assert differ.outcome == "mismatch" and differ.blocking
+    assert differ.details == (
+        "SQL found 2, GX found 2; only SQL: 2026-11-20 #7; only GX: 2026-11-20 #8"
+    )
+    assert outcome(None).failures_gx is None  # GX did not run: SQL's outcome stands
+
+
+def test_a_batch_over_the_threshold_is_refused_with_its_file_as_data(golden, tmp_path):
+    from orchestration.lib.errors import RefusalKind
+
+    landing = copy_landing(golden / "dirty" / "landing", tmp_path / "landing")
+    _over_threshold_batch(landing, landing)
+    report = load_landing(landing, tmp_path / "crm.duckdb", progress=lambda _: None, with_gx=False)
+    [refusal] = report.refusals
+    assert (refusal.batch, refusal.kind, refusal.files) == (
+        "2026-11-24",
+        RefusalKind.THRESHOLD,
+        ("crm/deals.csv",),
+    )
+    assert str(report.refused["2026-11-24"]).startswith(
+        "2026-11-24: refused by the audit: crm/deals.csv: "
+    )
+    assert "threshold 20%" in refusal.message and report.loaded == [
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-23",
+    ]
+
+
 # -- invariants of the refreshed warehouse ---------------------------------------------------
 
 
@@ -319,6 +375,17 @@ def _over_threshold_batch(landing: Path, target: Path) -> Path:
     return batch
 
 
+def _check_evaluations(instance, run_id: str) -> dict[tuple[str, str], bool]:
+    """(asset key, check name) -> passed, for every check evaluated in the run."""
+    evaluations = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is not None and event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            evaluations[(data.asset_key.to_user_string(), data.check_name)] = data.passed
+    return evaluations
+
+
 def _refresh_fails(landing, warehouse, root, monkeypatch, capsys) -> str:
     from dagster import DagsterInstance, DagsterRunStatus
 
@@ -344,6 +411,15 @@ def test_batch_over_the_quarantine_threshold_is_refused(refreshed_base, monkeypa
         out = _refresh_fails(landing, warehouse, root, monkeypatch, capsys)
         assert "crm/deals.csv" in out and "threshold 20%" in out, out
         assert "audit report:" in out
+        from dagster import DagsterInstance
+
+        instance = DagsterInstance.get()
+        checks = _check_evaluations(instance, instance.get_runs()[0].run_id)
+        # The blocking checks where they belong: the deals' audit and the quarantine fail.
+        assert checks[("raw/crm__deals", "contract_audit")] is False
+        assert checks[("raw/crm__accounts", "contract_audit")] is True
+        assert checks[("audit/quarantine", "quarantine_within_threshold")] is False
+        assert checks[("audit/file_loads", "counts_add_up")] is True
         con = duckdb.connect(str(warehouse), read_only=True)
         try:  # the refused batch is out of raw: the next refresh refuses it again
             left = con.execute(

@@ -131,6 +131,10 @@ def test_a_name_differing_from_a_contract_file_by_case_or_spacing_refuses_its_ba
     assert sorted(report.refused) == ["2026-11-21"] and "2026-11-21" not in report.loaded
     with pytest.raises(BatchRefused, match=expected):
         report.raise_for_refusals()
+    # The refusal names the contract file it concerns as data (the manifest: the batch).
+    [refusal] = report.refusals
+    assert refusal.batch == "2026-11-21" and refusal.kind == "contract"
+    assert refusal.files == ((contract_name,) if contract_name in BY_PATH else ())
 
 
 def test_a_misnamed_file_beside_its_correct_twin_still_refuses(landing):
@@ -158,6 +162,8 @@ def test_refusals_are_keyed_by_the_batch_they_refuse(landing):
     refused = scan_landing(landing).refused_batches()
     assert sorted(refused) == ["2026-11-22", "2026-11-23"]
     assert refused["2026-11-23"].file == "2026-11-23/crm/Deals.csv"
+    assert refused["2026-11-23"].files == ("crm/deals.csv",)
+    assert refused["2026-11-22"].files == ()  # a misnamed folder: the batch as a whole
 
 
 def test_squashed_contract_names_are_unambiguous():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -11,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.lib.audit.tables import BATCH_TABLES, delete_batch
 from orchestration.lib.contract import FILES
-from orchestration.lib.errors import BatchRefused
+from orchestration.lib.errors import BatchRefused, RefusalKind
 from orchestration.lib.loading import load_landing
 from tests.support import copy_landing
 
@@ -71,6 +73,49 @@ def test_a_refused_batch_leaves_the_warehouse_byte_for_byte(golden, dirty_loaded
     with pytest.raises(BatchRefused, match=message):
         load_landing(landing, warehouse, progress=quiet).raise_for_refusals()
     assert sha256(warehouse) == before
+
+
+def test_a_refusal_names_its_batch_and_files_as_data(golden, dirty_loaded):
+    landing, warehouse = dirty_loaded
+    copy_landing(golden / "dirty" / "refused_batch" / "2026-11-24", landing / "2026-11-24")
+    report = load_landing(landing, warehouse, progress=quiet)
+    [refusal] = report.refusals
+    assert (refusal.batch, refusal.kind, refusal.files) == (
+        "2026-11-24",
+        RefusalKind.CONTRACT,
+        ("crm/deals.csv",),
+    )
+    assert report.audit.refused == {"2026-11-24": [refusal.reason]}
+    assert report.refused["2026-11-24"] is refusal.error
+    assert [r.batch for r in report.audit.refusals_of("crm/deals.csv")] == ["2026-11-24"]
+    assert report.audit.refusals_of("crm/accounts.csv") == []
+
+
+def test_delete_batch_knows_every_table_a_batch_writes(dirty_loaded):
+    """One list of the tables of a batch: every raw table and every audit table keyed by
+    batch (all but the run history, audit.check_results)."""
+    _, warehouse = dirty_loaded
+    con = duckdb.connect(str(warehouse))
+    try:
+        keyed = {
+            f"{schema}.{table}"
+            for schema, table in con.execute(
+                "select table_schema, table_name from information_schema.columns "
+                "where column_name in ('batch_date', '_batch_date')"
+            ).fetchall()
+        }
+        assert keyed == set(BATCH_TABLES)
+        delete_batch(con, dt.date(2026, 11, 21))
+        left = {
+            table: con.execute(
+                f"select count(*) from {table} where "
+                f"{'_batch_date' if table.startswith('raw.') else 'batch_date'} = '2026-11-21'"
+            ).fetchall()[0][0]
+            for table in keyed
+        }
+    finally:
+        con.close()
+    assert set(left.values()) == {0}
 
 
 def test_a_refused_first_batch_creates_no_warehouse(golden, tmp_path):

@@ -52,8 +52,18 @@ def test_definitions_load_with_job_schedule_sensor_and_dbt_checks():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {f"raw/{f.table}" for f in FILES} <= keys
     assert "staging/stg_crm__deals" in keys
+    # raw -> (the audit's decisions) -> base -> staging
     deals = graph.get(dg.AssetKey(["staging", "stg_crm__deals"]))
-    assert dg.AssetKey(["raw", "crm__deals"]) in deals.parent_keys
+    assert deals.parent_keys == {dg.AssetKey(["staging", "base_crm__deals"])}
+    base = graph.get(dg.AssetKey(["staging", "base_crm__deals"]))
+    assert base.parent_keys == {
+        dg.AssetKey(["raw", "crm__deals"]),
+        dg.AssetKey(["audit", "quarantine"]),
+        dg.AssetKey(["audit", "findings"]),
+        dg.AssetKey(["audit", "file_loads"]),
+    }
+    audit = graph.get(dg.AssetKey(["audit", "quarantine"]))
+    assert dg.AssetKey(["raw", "crm__deals"]) in audit.parent_keys
     assert graph.asset_check_keys, "dbt tests are loaded as asset checks"
 
 

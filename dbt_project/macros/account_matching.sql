@@ -1,5 +1,6 @@
 {#
-    Matching an e-mail to a CRM account (docs/marts.md, map_payment_customer):
+    Matching an e-mail to a CRM account (docs/marts.md, payment customers; the model
+    map_payment_customer):
     the account of the contacts with the same normalised e-mail when they all belong to
     one account; else the one account whose domain is the e-mail's domain, when exactly
     one account has it and it is not a free-mail domain (seed free_mail_domains); else

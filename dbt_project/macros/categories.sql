@@ -9,3 +9,25 @@
     {%- endif -%}
     {{ return(lists[name]) }}
 {%- endmacro %}
+
+
+{# The category fold (expectations/patterns.py: FOLD_IGNORED, folded()): two spellings of
+   a category are the same value when they are equal with case and the characters of
+   contract_fold_ignored() (generated) ignored: `Paid Ads`, `paid-ads` and `PAID_ADS` are
+   `paid_ads`. `fold_category` folds a SQL expression, `folded_category_value` a value
+   known when the model compiles. #}
+{% macro fold_category(expression) -%}
+    {%- set folded = namespace(sql="trim(" ~ expression ~ ")") -%}
+    {%- for character in contract_fold_ignored() -%}
+        {%- set folded.sql = "replace(" ~ folded.sql ~ ", '" ~ character ~ "', '')" -%}
+    {%- endfor -%}
+    lower({{ folded.sql }})
+{%- endmacro %}
+
+{% macro folded_category_value(value) -%}
+    {%- set folded = namespace(value=value | lower) -%}
+    {%- for character in contract_fold_ignored() -%}
+        {%- set folded.value = folded.value | replace(character, '') -%}
+    {%- endfor -%}
+    {{ return(folded.value) }}
+{%- endmacro %}

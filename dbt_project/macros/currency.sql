@@ -19,10 +19,10 @@
 #}
 
 
-{# The as-of date: the latest loaded export date (max batch_date of audit.file_loads),
-   as a scalar subquery. #}
+{# The as-of date: the latest loaded export date, as a scalar subquery on the one model
+   that defines it (int_as_of_date). #}
 {% macro as_of_date() -%}
-    (select max(batch_date) from {{ source('audit', 'file_loads') }})
+    (select as_of_date from {{ ref('int_as_of_date') }})
 {%- endmacro %}
 
 

@@ -16,7 +16,7 @@
     (
         {{ clean_text(column) }} is not null
         and {{ normalise_category(column, accepted_values) }} = 'other'
-        and lower(replace(replace(replace(trim({{ column }}), ' ', ''), '-', ''), '_', '')) <> 'other'
+        and {{ fold_category(column) }} <> '{{ folded_category_value('other') }}'
     )
 {%- endmacro %}
 

@@ -2,7 +2,10 @@
     Strict parsers for the raw layer's text values (docs/exports.md, "Encodings
     and formats"). Nothing is guessed: a value in another format, or an impossible one,
     becomes NULL (the audit quarantines such records; staging must never fail on them).
-    Built on dbt's cross-database macros plus regex_full_match / safe_cast.
+    The formats are the audit's (expectations/patterns.py), read through
+    contract_format(name) of the generated macros/generated/contract_formats.sql: a value
+    is trimmed, matched in full (regex_full_match), then cast (safe_cast, so a value the
+    pattern lets through but the type cannot hold still becomes NULL).
 #}
 
 {# ISO 8601 with a mandatory offset, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`,
@@ -27,7 +30,7 @@
         end
     {%- endset -%}
     case
-        when {{ regex_full_match(value, '\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)') }}
+        when {{ regex_full_match(value, contract_format('iso_timestamp')) }}
             then {{ dbt.dateadd('minute', '-1 * (' ~ offset_minutes ~ ')', dbt.safe_cast(local_part, dbt.type_timestamp())) }}
     end
 {%- endmacro %}
@@ -36,7 +39,7 @@
 {# payments: `YYYY-MM-DD HH:MM:SS`, already UTC, no offset. #}
 {% macro parse_payments_timestamp(column) -%}
     case
-        when {{ regex_full_match("trim(" ~ column ~ ")", '\\d{4}-\\d{2}-\\d{2} ([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d') }}
+        when {{ regex_full_match("trim(" ~ column ~ ")", contract_format('payments_timestamp')) }}
             then {{ dbt.safe_cast("trim(" ~ column ~ ")", dbt.type_timestamp()) }}
     end
 {%- endmacro %}
@@ -45,7 +48,7 @@
 {# e-mail events: integer Unix epoch seconds (UTC). #}
 {% macro parse_epoch(column) -%}
     case
-        when {{ regex_full_match("trim(" ~ column ~ ")", '\\d{1,12}') }}
+        when {{ regex_full_match("trim(" ~ column ~ ")", contract_format('epoch_seconds')) }}
             then {{ dbt.dateadd('second', dbt.safe_cast("trim(" ~ column ~ ")", dbt.type_bigint()), "cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")") }}
     end
 {%- endmacro %}
@@ -54,7 +57,7 @@
 {# Strict `YYYY-MM-DD`; impossible dates (2026-02-30) -> NULL. #}
 {% macro parse_date(column) -%}
     case
-        when {{ regex_full_match("trim(" ~ column ~ ")", '\\d{4}-\\d{2}-\\d{2}') }}
+        when {{ regex_full_match("trim(" ~ column ~ ")", contract_format('plain_date')) }}
             then {{ dbt.safe_cast("trim(" ~ column ~ ")", "date") }}
     end
 {%- endmacro %}
@@ -63,17 +66,20 @@
 {# Strict `-?digits[.digits]`: `1.234,56`, `12,5` or text -> NULL. #}
 {% macro parse_decimal(column) -%}
     case
-        when {{ regex_full_match("trim(" ~ column ~ ")", '-?\\d+(\\.\\d+)?') }}
+        when {{ regex_full_match("trim(" ~ column ~ ")", contract_format('decimal')) }}
             then {{ dbt.safe_cast("trim(" ~ column ~ ")", dbt.type_numeric()) }}
     end
 {%- endmacro %}
 
 
-{# Strict `-?digits` (JSON numbers arrive as their text). #}
+{# Strict `-?digits`, at most contract_bigint_digits() digits (JSON numbers arrive as
+   their text). #}
 {% macro parse_integer(column) -%}
+    {%- set value = "trim(" ~ column ~ ")" -%}
     case
-        when {{ regex_full_match("trim(" ~ column ~ ")", '-?\\d{1,18}') }}
-            then {{ dbt.safe_cast("trim(" ~ column ~ ")", dbt.type_bigint()) }}
+        when {{ regex_full_match(value, contract_format('integer')) }}
+            and {{ dbt.length("replace(" ~ value ~ ", '-', '')") }} <= {{ contract_bigint_digits() }}
+            then {{ dbt.safe_cast(value, dbt.type_bigint()) }}
     end
 {%- endmacro %}
 
@@ -118,7 +124,7 @@
    -> NULL. #}
 {% macro normalise_email(column) -%}
     case
-        when {{ regex_full_match("lower(trim(" ~ column ~ "))", "[^@\\s]+@[^@\\s]+\\.[^@\\s.]+") }}
+        when {{ regex_full_match("lower(trim(" ~ column ~ "))", contract_format('email_address')) }}
             then lower(trim({{ column }}))
     end
 {%- endmacro %}
@@ -130,15 +136,15 @@
 {%- endmacro %}
 
 
-{# A category column (lead/deal source, segment, ...): compared with case, spaces, `-`
-   and `_` ignored and mapped to its canonical spelling; an unknown non-empty value
-   becomes `other`; empty -> NULL. #}
+{# A category column (lead/deal source, segment, ...): compared folded (the contract's
+   category fold, fold_category in macros/categories.sql) and mapped to its canonical
+   spelling; an unknown non-empty value becomes `other`; empty -> NULL. #}
 {% macro normalise_category(column, accepted_values) -%}
-    {%- set folded = "lower(replace(replace(replace(trim(" ~ column ~ "), ' ', ''), '-', ''), '_', ''))" -%}
+    {%- set folded = fold_category(column) -%}
     case
         when {{ column }} is null or trim({{ column }}) = '' then null
         {%- for value in accepted_values %}
-        when {{ folded }} = '{{ value | lower | replace(" ", "") | replace("-", "") | replace("_", "") }}' then '{{ value }}'
+        when {{ folded }} = '{{ folded_category_value(value) }}' then '{{ value }}'
         {%- endfor %}
         else 'other'
     end

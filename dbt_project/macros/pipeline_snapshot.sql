@@ -1,7 +1,7 @@
 {#
     The first day fct_pipeline_snapshot must recompute on an incremental run: the day after
     the last stored day, or earlier when a batch loaded since the last build
-    (`audit.file_loads.loaded_at` after the stored `loaded_through_at`) touches a stored
+    (`loaded_at` of stg_audit__file_loads after the stored `loaded_through_at`) touches a stored
     day: a new or corrected deal-history row (from its business day), a new or corrected
     fx rate (from its rate date), or a deal now deleted or with another source, pipeline
     or creation date than stored (from its first stored day). Not detected: a history
@@ -11,7 +11,7 @@
 {% macro pipeline_snapshot_recompute_from() -%}
     {%- set new_batches -%}
         select batch_date
-        from {{ source('audit', 'file_loads') }}
+        from {{ ref('stg_audit__file_loads') }}
         where loaded_at > (select max(loaded_through_at) from {{ this }})
     {%- endset -%}
     select min(touched_date)

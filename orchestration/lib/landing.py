@@ -182,6 +182,7 @@ class Batch:
             name,
             f"the name differs from the contract's {resembled} only by case or spacing, "
             f"so the batch would be read without it: rename it to {resembled}",
+            files=(resembled,) if resembled in BY_PATH else (),
         )
 
     def refusals(self) -> list[BatchRefused]:

@@ -3,7 +3,7 @@
 Every batch that is new or changed since it was accepted is read and verified first (a
 file that breaks the contract refuses its batch before the warehouse is opened). Then each
 batch, oldest export date first, is accepted or refused in one transaction of its own:
-its earlier version is replaced in raw, the audit decides (lib/audit/run.py), and the
+its earlier version is replaced in raw, the audit decides (lib/audit/), and the
 transaction commits only when the batch passes. A refused batch leaves raw and the audit
 tables exactly as they were, its earlier accepted version included; the other batches of
 the refresh are decided on their own.
@@ -17,14 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .audit.run import Auditor, AuditResult
+from .audit.auditor import Auditor
+from .audit.results import AuditResult
+from .audit.tables import delete_batch
 from .contract import BY_PATH
-from .errors import BatchRefused
+from .errors import BatchRefused, Refusal
 from .faults import crash_point
 from .landing import Batch, scan_landing
 from .manifest import read_manifest, verify_file
 from .parsing import ParsedFile, parse_export_file
-from .warehouse import connect, delete_batch, ensure_layout, loaded_fingerprints
+from .warehouse import connect, ensure_layout, loaded_fingerprints
 
 log = logging.getLogger("crmwh")
 
@@ -38,13 +40,26 @@ class ParsedBatch:
 
 @dataclass
 class LoadReport:
+    """What a load accepted, skipped and refused. The refusals are recorded once, in the
+    audit's result (`audit.refusals`, each with the files it concerns); `refused` is
+    derived from them."""
+
     loaded: list[str] = field(default_factory=list)  # batch names accepted in this run
     skipped: list[str] = field(default_factory=list)  # already accepted, unchanged
-    refused: dict[str, BatchRefused] = field(default_factory=dict)  # batch name -> why
     records: dict[str, dict[str, int]] = field(default_factory=dict)  # batch -> file -> records
     cards_redacted: int = 0
     ignored_files: list[str] = field(default_factory=list)
-    audit: AuditResult | None = None
+    audit: AuditResult = field(default_factory=lambda: AuditResult(run_id=""))
+
+    @property
+    def refusals(self) -> list[Refusal]:
+        return self.audit.refusals
+
+    @property
+    def refused(self) -> dict[str, BatchRefused]:
+        """Refused batch name -> the error that stands for it (the first contract error,
+        else every reason of the audit in one message)."""
+        return self.audit.errors()
 
     @property
     def records_loaded(self) -> int:
@@ -116,22 +131,21 @@ def load_landing(
     """Accept every new or changed batch of `landing` into `warehouse` (idempotent); each
     batch is audited and accepted or refused on its own. The report lists what was
     accepted, skipped and refused, and carries the audit's result."""
-    report = LoadReport()
     scan = scan_landing(landing)
     if not scan.batches and not scan.refusals:
         raise BatchRefused(str(landing), "no batch folders (YYYY-MM-DD) in the landing folder")
     known = loaded_fingerprints(warehouse)
     auditor = Auditor(run_id=run_id, with_gx=with_gx)
+    report = LoadReport(audit=auditor.result)
     report.ignored_files = list(scan.unknown_names)
     for unknown in scan.unknown:
         progress(f"not in the export contract, ignored: {unknown.name} ({unknown.reason})")
     for name, refusal in scan.refused_batches().items():
-        report.refused[name] = refusal
-        auditor.refuse(name, str(refusal))
+        auditor.refuse(name, refusal)
         progress(f"refused batch {name}: {refusal}")
     pending: list[ParsedBatch] = []
     for batch in scan.batches:
-        if batch.name in report.refused:
+        if batch.name in report.audit.refused:
             continue
         try:
             fingerprint = batch.fingerprint()
@@ -142,8 +156,7 @@ def load_landing(
             progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
             pending.append(read_batch(batch, fingerprint))
         except BatchRefused as refusal:
-            report.refused[batch.name] = refusal
-            auditor.refuse(batch.name, str(refusal))
+            auditor.refuse(batch.name, refusal)
             progress(f"refused batch {batch.name}: {refusal}")
     auditor.result.unknown_names = list(report.ignored_files)
     if report.skipped:
@@ -153,7 +166,7 @@ def load_landing(
         _accept(warehouse, pending, auditor, report, progress)
     report.audit = auditor.finish(
         None
-        if not pending and not report.refused and not report.ignored_files
+        if not pending and not report.refusals and not report.ignored_files
         else (report_dir or warehouse.parent / "audit_reports")
     )
     return report
@@ -179,14 +192,11 @@ def _accept(
             _write_batch(con, parsed, loaded_at)
             tables |= _tables_of_batch(con, day)
             crash_point("load:written")
-            blocking = auditor.audit_batch(con, day)
-            if blocking:
+            refusals = auditor.audit_batch(con, day)
+            if refusals:
                 con.execute("rollback")
                 in_transaction = False
-                report.refused[name] = BatchRefused(
-                    name, "refused by the audit: " + "; ".join(blocking)
-                )
-                progress(f"refused batch {name}: " + "; ".join(blocking))
+                progress(f"refused batch {name}: " + "; ".join(r.message for r in refusals))
                 continue
             auditor.redecide_dependents(con, day, tables)
             crash_point("audit:decided")

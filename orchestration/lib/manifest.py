@@ -14,7 +14,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from .contract import BY_PATH
-from .errors import BatchRefused
+from .errors import BatchRefused, contract_files_named
 from .landing import MANIFEST, resembled_contract_name
 
 __all__ = ["MANIFEST", "read_manifest", "verify_file"]
@@ -114,7 +114,11 @@ def read_manifest(batch_dir: Path) -> dict[str, dict] | None:
     for file, entry in files.items():
         problem = _entry_problem(batch_dir, file, entry)
         if problem is not None:
-            raise BatchRefused(name, f'entry "{file}": {problem}')
+            raise BatchRefused(
+                name,
+                f'entry "{file}": {problem}',
+                files=contract_files_named(f"{batch_dir.name}/{file}"),
+            )
     for file in files:
         if not (batch_dir / file).is_file():
             raise BatchRefused(

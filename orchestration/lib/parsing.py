@@ -96,12 +96,6 @@ def scan_bytes(path: Path, name: str, *, count_quotes: bool = True) -> ByteScan:
     return ByteScan(digest.hexdigest(), offset, quotes)
 
 
-def check_utf8(path: Path, name: str) -> tuple[str, int]:
-    """Verify the file is UTF-8 without NUL bytes (streaming); return its sha256 and size."""
-    scan = scan_bytes(path, name)
-    return scan.sha256, scan.size
-
-
 def _sniff_header(path: Path, name: str) -> tuple[str, list[str]]:
     """Read the header record; the delimiter is whichever of , and ; occurs more often in it
     outside quotes."""

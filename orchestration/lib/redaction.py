@@ -22,6 +22,8 @@ CANDIDATE = r"[0-9](?:[ -]?[0-9]){12}"
 
 
 def luhn_valid(digits: str) -> bool:
+    """The Luhn check of a string of ASCII digits (the one definition: the generator of
+    synthetic exports uses it too)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -33,7 +35,8 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _is_pan(run: str) -> bool:
+def is_pan(run: str) -> bool:
+    """Whether a run of digits and single separators is a card number by the contract."""
     digits = run.replace(" ", "").replace("-", "")
     return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
 
@@ -44,7 +47,7 @@ def redact(text: str) -> tuple[str, int]:
 
     def replace(match: re.Match[str]) -> str:
         nonlocal count
-        if _is_pan(match.group(0)):
+        if is_pan(match.group(0)):
             count += 1
             return REDACTED
         return match.group(0)

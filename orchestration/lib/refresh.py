@@ -303,7 +303,7 @@ def _run(started: float, verbose: bool, event_logger: str | None = None) -> Refr
     result.tables_built = sum(
         1
         for e in run.get_asset_materialization_events()
-        if e.asset_key.path[0] not in ("raw", "published")
+        if e.asset_key.path[0] not in ("raw", "audit", "published")
     )
     started_at: dict[str, float] = {}
     for entry in instance.all_logs(run.run_id):

@@ -86,18 +86,6 @@ def ensure_layout(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-AUDIT_TABLES_BY_BATCH = ("file_loads", "quarantine", "findings", "batch_loads")
-
-
-def delete_batch(con: duckdb.DuckDBPyConnection, day) -> None:
-    """Take every record of batch `day` out of raw and the audit tables (the one list of
-    what a batch owns), before its new version is written."""
-    for spec in FILES:
-        con.execute(f"delete from raw.{spec.table} where _batch_date = ?", [day])
-    for table in AUDIT_TABLES_BY_BATCH:
-        con.execute(f"delete from audit.{table} where batch_date = ?", [day])
-
-
 def loaded_fingerprints(path: Path) -> dict[str, str]:
     """Batch date -> fingerprint of the accepted version; read-only, so a refused run changes
     nothing."""

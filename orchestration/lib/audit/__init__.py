@@ -1,10 +1,20 @@
 """The data-cleaning audit: the suites of `expectations/` decide every batch as it is loaded.
 
-- `run`: inside the loader's transaction, SQL generated from the suites writes
-  audit.quarantine, audit.findings and the counts of audit.file_loads; GX validates the same
-  records and its failure counts must agree; a refusal or a quarantine rate over the
-  threshold refuses the batch (its transaction rolls back); cross-file rules are decided
-  again when the files they read change; audit.check_results records every rule.
-- `gx`: Great Expectations on pandas frames (imported only when used).
+Modules, named by what they decide:
+
+- `auditor`: the Auditor of a run: audits each batch inside the loader's transaction,
+  decides again the files whose rules read a file that changed, records the run in
+  audit.check_results and writes the report;
+- `evaluate`: rules -> findings (SQL generated from the suites, set rules, exclusions);
+- `quarantine`: findings -> audit.quarantine, audit.findings and the counts of
+  audit.file_loads (records_read = loaded + quarantined + duplicates);
+- `gx`: Great Expectations on the same records (context and suites set up once per run;
+  imported only when used), naming every unexpected record;
+- `compare`: SQL against GX, rule by rule and record by record;
+- `decide`: accept or refuse a batch (refuse-severity rules, disagreements, GX errors,
+  the quarantine threshold);
+- `samples`: sample records for the report;
+- `tables`: the tables a batch writes, and the one `delete_batch`;
+- `results`: what a run concludes (rule, file and refusal records);
 - `report`: the static HTML audit report of a run.
 """

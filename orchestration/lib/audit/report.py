@@ -7,6 +7,8 @@ import html
 import json
 from pathlib import Path
 
+from .results import COUNTS, AuditResult
+
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, Segoe UI, Roboto, sans-serif; margin: 2rem;
        color: #1d2430; background: #fafbfc; }
@@ -37,9 +39,9 @@ def _record(text: str | None) -> str:
         return text or ""
 
 
-def render(result) -> str:
+def render(result: AuditResult) -> str:
     totals = result.file_totals()
-    failed = [r for r in result.rules if r.outcome != "passed"]
+    failed = [r for r in result.rules if not r.passed]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>crmwh audit {_e(result.run_id)}</title><style>{_CSS}</style></head><body>",
@@ -87,17 +89,7 @@ def render(result) -> str:
         cls = " class='failed'" if t["records_quarantined"] or t["records_flagged"] else ""
         parts.append(
             f"<tr{cls}><td><a href='#{_e(file)}'>{_e(file)}</a></td>"
-            + "".join(
-                f"<td class='n'>{t[k]}</td>"
-                for k in (
-                    "records_read",
-                    "records_loaded",
-                    "records_quarantined",
-                    "duplicates_removed",
-                    "records_fixed",
-                    "records_flagged",
-                )
-            )
+            + "".join(f"<td class='n'>{t[k]}</td>" for k in COUNTS)
             + "</tr>"
         )
     parts.append("</table>")
@@ -107,7 +99,7 @@ def render(result) -> str:
         by_file.setdefault(r.source_file, []).append(r)
     for file in sorted(by_file):
         rules = by_file[file]
-        bad = [r for r in rules if r.outcome != "passed"]
+        bad = [r for r in rules if not r.passed]
         parts.append(f"<h3 id='{_e(file)}'>{_e(file)}</h3>")
         if not bad:
             parts.append(f"<p class='muted'>all {len(rules)} expectations passed</p>")
@@ -117,7 +109,7 @@ def render(result) -> str:
                 "<th>outcome</th><th>SQL</th><th>GX</th><th>details</th></tr>"
             )
             for r in bad:
-                cls = "blocking" if r.outcome in ("mismatch", "error", "refused") else "failed"
+                cls = "blocking" if r.blocking else "failed"
                 parts.append(
                     f"<tr class='{cls}'><td>{_e(r.batch)}</td><td>{_e(r.rule)}</td>"
                     f"<td>{_e(r.severity)}</td>"
@@ -146,7 +138,7 @@ def render(result) -> str:
                         f"<td><pre>{_e(_record(s['record']))}</pre></td></tr>"
                     )
                 parts.append("</table></details>")
-        passed = [r for r in rules if r.outcome == "passed"]
+        passed = [r for r in rules if r.passed]
         if passed:
             parts.append(
                 f"<details><summary>{len(passed)} checks passed</summary><ul>"
@@ -161,7 +153,7 @@ def render(result) -> str:
     return "\n".join(parts)
 
 
-def write_report(result, folder: Path) -> Path:
+def write_report(result: AuditResult, folder: Path) -> Path:
     """Write `audit-<run id>.html` and refresh `latest.html`; return the run's page."""
     folder.mkdir(parents=True, exist_ok=True)
     page = render(result)

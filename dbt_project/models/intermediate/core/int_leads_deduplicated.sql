@@ -27,9 +27,10 @@ leads_ranked as (
             partition by person_key order by created_at, lead_id
         ) as survivor_rank,
         case when converted_deal_id is not null then row_number() over (
-            partition by person_key, converted_deal_id is not null
-            order by converted_at, lead_id
-        ) end as conversion_rank
+                partition by person_key, converted_deal_id is not null
+                order by converted_at, lead_id
+            )
+        end as conversion_rank
     from leads_grouped
 ),
 

@@ -65,9 +65,17 @@ euro as (
 ),
 
 final as (
-    select rate_date, currency, cast(rate as {{ type_double() }}) as rate from carried_forward
+    select
+        rate_date,
+        currency,
+        cast(rate as {{ type_double() }}) as rate
+    from carried_forward
     union all
-    select rate_date, currency, rate from euro
+    select
+        rate_date,
+        currency,
+        rate
+    from euro
 )
 
 select * from final

@@ -32,7 +32,7 @@ ticket_minutes as (
         coalesce(calls_per_ticket.calls, 0) as calls,
         coalesce(calls_per_ticket.call_talk_seconds, 0) as call_talk_seconds,
         coalesce(tickets.agent_work_minutes, 0)
-            + coalesce(calls_per_ticket.call_talk_seconds, 0) / 60.0 as support_minutes,
+        + coalesce(calls_per_ticket.call_talk_seconds, 0) / 60.0 as support_minutes,
         tickets.created_at
     from tickets
     left join calls_per_ticket

@@ -25,11 +25,17 @@ as_of as (
 
 goal_periods as (
     {# the goal's one or two (period type, target) pairs #}
-    select goal_id, period_1 as period_type, target_1 as target
+    select
+        goal_id,
+        period_1 as period_type,
+        target_1 as target
     from goals
     where not is_deleted and period_1 is not null
     union all
-    select goal_id, period_2 as period_type, target_2 as target
+    select
+        goal_id,
+        period_2 as period_type,
+        target_2 as target
     from goals
     where not is_deleted and period_2 is not null
 ),

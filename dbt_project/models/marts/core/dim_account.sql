@@ -100,30 +100,8 @@ known_accounts as (
         on accounts.account_id = last_activities.account_id
 ),
 
-unknown_member as (
-    select
-        'unknown' as account_id,
-        cast(null as {{ dbt.type_string() }}) as owner_id,
-        'Unknown' as account_name,
-        cast(null as {{ dbt.type_string() }}) as domain,
-        cast(null as {{ dbt.type_string() }}) as industry,
-        cast(null as {{ dbt.type_string() }}) as segment,
-        cast(null as {{ dbt.type_string() }}) as country,
-        cast(null as {{ dbt.type_string() }}) as status,
-        cast(null as {{ dbt.type_string() }}) as inactive_reason,
-        false as is_customer,
-        false as is_deleted,
-        cast(null as date) as inactive_since,
-        cast(null as {{ dbt.type_timestamp() }}) as first_won_at,
-        cast(null as {{ dbt.type_timestamp() }}) as last_activity_at,
-        cast(null as {{ dbt.type_timestamp() }}) as created_at,
-        cast(null as {{ dbt.type_timestamp() }}) as deleted_at
-),
-
 final as (
-    select * from known_accounts
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_accounts', {'account_id': 'unknown', 'account_name': 'Unknown'}) }}
 )
 
 select * from final

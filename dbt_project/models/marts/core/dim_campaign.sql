@@ -28,24 +28,8 @@ known_campaigns as (
     {{ fx_joins('campaigns_dated.currency', 'campaigns_dated.cost_date', 'fx_cost') }}
 ),
 
-unknown_member as (
-    select
-        'unknown' as campaign_id,
-        cast(null as {{ dbt.type_string() }}) as list_id,
-        'Unknown' as campaign_name,
-        cast(null as {{ dbt.type_string() }}) as status,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ dbt.type_numeric() }}) as cost,
-        cast(null as {{ type_double() }}) as cost_rc,
-        false as is_deleted,
-        cast(null as {{ dbt.type_timestamp() }}) as sent_at,
-        cast(null as {{ dbt.type_timestamp() }}) as deleted_at
-),
-
 final as (
-    select * from known_campaigns
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_campaigns', {'campaign_id': 'unknown', 'campaign_name': 'Unknown'}) }}
 )
 
 select * from final

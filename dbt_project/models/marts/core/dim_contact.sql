@@ -20,22 +20,8 @@ known_contacts as (
     where is_survivor
 ),
 
-unknown_member as (
-    select
-        'unknown' as contact_id,
-        'unknown' as account_id,
-        cast(null as {{ dbt.type_string() }}) as buying_role,
-        cast(null as {{ dbt.type_string() }}) as job_title,
-        cast(null as {{ dbt.type_string() }}) as email_hash,
-        false as is_deleted,
-        cast(null as {{ dbt.type_timestamp() }}) as created_at,
-        cast(null as {{ dbt.type_timestamp() }}) as deleted_at
-),
-
 final as (
-    select * from known_contacts
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_contacts', {'contact_id': 'unknown', 'account_id': 'unknown'}) }}
 )
 
 select * from final

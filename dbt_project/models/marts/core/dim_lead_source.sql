@@ -13,16 +13,8 @@ known_sources as (
     from channel_groups
 ),
 
-unknown_member as (
-    select
-        'unknown' as source,
-        'other' as channel_group
-),
-
 final as (
-    select * from known_sources
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_sources', {'source': 'unknown', 'channel_group': 'other'}) }}
 )
 
 select * from final

@@ -14,16 +14,8 @@ known_categories as (
     from categories
 ),
 
-unknown_member as (
-    select
-        'unknown' as lost_reason_category,
-        'Unknown category' as description
-),
-
 final as (
-    select * from known_categories
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_categories', {'lost_reason_category': 'unknown', 'description': 'Unknown category'}) }}
 )
 
 select * from final

@@ -19,24 +19,8 @@ known_products as (
     from products
 ),
 
-unknown_member as (
-    select
-        'unknown' as product_id,
-        cast(null as {{ dbt.type_string() }}) as sku,
-        'Unknown' as product_name,
-        cast(null as {{ dbt.type_string() }}) as family,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ dbt.type_numeric() }}) as list_price,
-        cast(null as {{ dbt.type_numeric() }}) as unit_cost,
-        false as is_active,
-        false as is_deleted,
-        cast(null as {{ dbt.type_timestamp() }}) as deleted_at
-),
-
 final as (
-    select * from known_products
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_products', {'product_id': 'unknown', 'product_name': 'Unknown'}) }}
 )
 
 select * from final

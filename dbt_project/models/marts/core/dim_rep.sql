@@ -23,26 +23,8 @@ known_reps as (
         on users.manager_id = managers.user_id
 ),
 
-unknown_member as (
-    select
-        'unknown' as rep_id,
-        'Unknown' as rep_name,
-        cast(null as {{ dbt.type_string() }}) as role,
-        cast(null as {{ dbt.type_string() }}) as team,
-        cast(null as {{ dbt.type_string() }}) as manager_id,
-        cast(null as {{ dbt.type_string() }}) as manager_name,
-        cast(null as {{ dbt.type_string() }}) as territory,
-        false as is_active,
-        false as is_deleted,
-        cast(null as date) as hired_on,
-        cast(null as date) as deactivated_on,
-        cast(null as {{ dbt.type_timestamp() }}) as deleted_at
-),
-
 final as (
-    select * from known_reps
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_reps', {'rep_id': 'unknown', 'rep_name': 'Unknown'}) }}
 )
 
 select * from final

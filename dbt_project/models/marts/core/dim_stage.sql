@@ -17,22 +17,8 @@ known_stages as (
     from stages
 ),
 
-unknown_member as (
-    select
-        'unknown' as pipeline_id,
-        'Unknown' as pipeline_name,
-        'unknown' as stage_id,
-        'Unknown' as stage_name,
-        cast(null as {{ dbt.type_string() }}) as stage_type,
-        cast(null as {{ dbt.type_bigint() }}) as stage_order,
-        cast(null as {{ type_double() }}) as probability,
-        false as is_deleted
-),
-
 final as (
-    select * from known_stages
-    union all
-    select * from unknown_member
+    {{ union_unknown_member('known_stages', {'pipeline_id': 'unknown', 'pipeline_name': 'Unknown', 'stage_id': 'unknown', 'stage_name': 'Unknown'}) }}
 )
 
 select * from final

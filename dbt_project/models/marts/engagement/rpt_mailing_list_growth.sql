@@ -88,21 +88,24 @@ counted as (
             case
                 when member_spans.joined_date < list_months.month_start
                     and (member_spans.left_date is null or member_spans.left_date >= list_months.month_start)
-                    then 1 else 0
+                    then 1
+                else 0
             end
         ) as members_at_start,
         sum(
             case
                 when member_spans.joined_date >= list_months.month_start
                     and member_spans.joined_date < {{ dbt.dateadd('month', 1, 'list_months.month_start') }}
-                    then 1 else 0
+                    then 1
+                else 0
             end
         ) as subscribed,
         sum(
             case
                 when member_spans.left_date >= list_months.month_start
                     and member_spans.left_date < {{ dbt.dateadd('month', 1, 'list_months.month_start') }}
-                    then 1 else 0
+                    then 1
+                else 0
             end
         ) as unsubscribed_or_cleaned
     from list_months

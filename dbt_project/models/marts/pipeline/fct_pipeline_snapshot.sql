@@ -130,7 +130,7 @@ final as (
         {{ days_between('created_at', 'end_of_day_at') }} as days_open,
         coalesce(expected_close_date < snapshot_date, false) as is_overdue,
         expected_close_date,
-        (select max(loaded_at) from {{ source('audit', 'file_loads') }}) as loaded_through_at
+        (select max(loaded_at) from {{ ref('stg_audit__file_loads') }}) as loaded_through_at
     from converted
 )
 

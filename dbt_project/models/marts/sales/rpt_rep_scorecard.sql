@@ -156,8 +156,8 @@ scheduled_next_week as (
     cross join as_of
     where activities.status = 'scheduled'
         and activities.activity_date
-            between cast({{ dbt.dateadd('day', 7, dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
-            and cast({{ dbt.dateadd('day', 13, dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
+        between cast({{ dbt.dateadd('day', 7, dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
+        and cast({{ dbt.dateadd('day', 13, dbt.date_trunc('week', 'as_of.as_of_date')) }} as date)
     group by 1
 ),
 
@@ -167,7 +167,7 @@ velocity_inputs as (
         rep_months.rep_id,
         rep_months.month_start,
         cast(sum(case when live_deals.status = 'won' then 1 else 0 end) as double precision)
-            / nullif(count(live_deals.deal_id), 0) as win_rate_count,
+        / nullif(count(live_deals.deal_id), 0) as win_rate_count,
         avg(case when live_deals.status = 'won' then live_deals.amount_rc end) as avg_won_deal_rc,
         avg(case when live_deals.status = 'won' then live_deals.sales_cycle_days end) as avg_sales_cycle_days
     from rep_months
@@ -175,8 +175,8 @@ velocity_inputs as (
         on live_deals.owner_at_close_id = rep_months.rep_id
         and live_deals.status in ('won', 'lost')
         and live_deals.closed_date
-            between cast({{ dbt.dateadd('day', -364, 'rep_months.month_end_date') }} as date)
-            and rep_months.month_end_date
+        between cast({{ dbt.dateadd('day', -364, 'rep_months.month_end_date') }} as date)
+        and rep_months.month_end_date
     group by 1, 2
 ),
 

@@ -26,11 +26,17 @@ as_of as (
 ),
 
 period_types as (
-    select 'month' as period_type, 365.25 / 12 as period_days
+    select
+        'month' as period_type,
+        365.25 / 12 as period_days
     union all
-    select 'quarter', 365.25 / 4
+    select
+        'quarter',
+        365.25 / 4
     union all
-    select 'year', 365.25
+    select
+        'year',
+        365.25
 ),
 
 closed_in_window as (
@@ -80,8 +86,7 @@ lead_inputs_by_user as (
 ),
 
 lead_inputs_company as (
-    select
-        cast(sum(case when is_won then 1 else 0 end) as double precision) / nullif(count(*), 0) as lead_to_won_rate
+    select cast(sum(case when is_won then 1 else 0 end) as double precision) / nullif(count(*), 0) as lead_to_won_rate
     from persons_in_window
 ),
 

@@ -1,10 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__accounts'),
-        source_file='crm/accounts.csv',
-        key_columns=['account_id'],
-        updated_at_column='updated_at',
-    ) }}
+    select * from {{ ref('base_crm__accounts') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'crm__activities'),
-        source_file='crm/activities.csv',
-        key_columns=['activity_id'],
-    ) }}
+    select * from {{ ref('base_crm__activities') }}
 ),
 
 final as (

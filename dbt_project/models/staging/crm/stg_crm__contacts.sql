@@ -1,10 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__contacts'),
-        source_file='crm/contacts.csv',
-        key_columns=['contact_id'],
-        updated_at_column='updated_at',
-    ) }}
+    select * from {{ ref('base_crm__contacts') }}
 ),
 
 final as (

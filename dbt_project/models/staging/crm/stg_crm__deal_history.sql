@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'crm__deal_history'),
-        source_file='crm/deal_history.csv',
-        key_columns=['history_id'],
-    ) }}
+    select * from {{ ref('base_crm__deal_history') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__deal_line_items'),
-        source_file='crm/deal_line_items.csv',
-        key_columns=['line_item_id'],
-    ) }}
+    select * from {{ ref('base_crm__deal_line_items') }}
 ),
 
 final as (

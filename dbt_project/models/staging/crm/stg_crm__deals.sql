@@ -1,10 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__deals'),
-        source_file='crm/deals.csv',
-        key_columns=['deal_id'],
-        updated_at_column='updated_at',
-    ) }}
+    select * from {{ ref('base_crm__deals') }}
 ),
 
 final as (

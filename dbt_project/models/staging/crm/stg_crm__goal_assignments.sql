@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__goal_assignments'),
-        source_file='crm/goal_assignments.csv',
-        key_columns=['assignment_id'],
-    ) }}
+    select * from {{ ref('base_crm__goal_assignments') }}
 ),
 
 final as (

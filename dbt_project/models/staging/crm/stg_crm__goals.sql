@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__goals'),
-        source_file='crm/goals.csv',
-        key_columns=['goal_id'],
-    ) }}
+    select * from {{ ref('base_crm__goals') }}
 ),
 
 final as (

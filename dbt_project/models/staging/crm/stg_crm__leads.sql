@@ -1,10 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__leads'),
-        source_file='crm/leads.csv',
-        key_columns=['lead_id'],
-        updated_at_column='updated_at',
-    ) }}
+    select * from {{ ref('base_crm__leads') }}
 ),
 
 final as (

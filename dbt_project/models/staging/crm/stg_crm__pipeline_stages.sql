@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__pipeline_stages'),
-        source_file='crm/pipeline_stages.csv',
-        key_columns=['stage_id'],
-    ) }}
+    select * from {{ ref('base_crm__pipeline_stages') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__products'),
-        source_file='crm/products.csv',
-        key_columns=['product_id'],
-    ) }}
+    select * from {{ ref('base_crm__products') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__quotes'),
-        source_file='crm/quotes.csv',
-        key_columns=['quote_id'],
-    ) }}
+    select * from {{ ref('base_crm__quotes') }}
 ),
 
 final as (

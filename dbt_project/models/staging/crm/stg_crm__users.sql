@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'crm__users'),
-        source_file='crm/users.csv',
-        key_columns=['user_id'],
-    ) }}
+    select * from {{ ref('base_crm__users') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'email__campaigns'),
-        source_file='email/campaigns.csv',
-        key_columns=['campaign_id'],
-    ) }}
+    select * from {{ ref('base_email__campaigns') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'email__events'),
-        source_file='email/events.jsonl',
-        key_columns=['event_id'],
-    ) }}
+    select * from {{ ref('base_email__events') }}
 ),
 
 final as (

@@ -1,14 +1,10 @@
 {#
-    Key (list_id, email). Resolution runs on the e-mail as exported; the normalised
+    Key (list_id, email). The base model resolves on the e-mail as exported; the normalised
     e-mail is the business key (a unique test checks that no two exported spellings of
     one address are current in the same list).
 #}
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'email__list_members'),
-        source_file='email/list_members.csv',
-        key_columns=['list_id', 'email'],
-    ) }}
+    select * from {{ ref('base_email__list_members') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'payments__charges'),
-        source_file='payments/charges.csv',
-        key_columns=['charge_id'],
-    ) }}
+    select * from {{ ref('base_payments__charges') }}
 ),
 
 final as (
@@ -15,7 +11,7 @@ final as (
         {{ clean_text('description') }} as description,
         lower({{ clean_text('card_brand') }}) as card_brand,
         case
-            when {{ regex_full_match('trim(card_last4)', '\\d{4}') }} then trim(card_last4)
+            when {{ regex_full_match('trim(card_last4)', contract_format('last4')) }} then trim(card_last4)
         end as card_last4,
         {{ normalise_currency('currency') }} as currency,
         {{ minor_to_major(parse_integer('amount'), 'currency') }} as amount,

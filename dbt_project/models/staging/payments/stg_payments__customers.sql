@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'payments__customers'),
-        source_file='payments/customers.csv',
-        key_columns=['customer_id'],
-    ) }}
+    select * from {{ ref('base_payments__customers') }}
 ),
 
 final as (

@@ -2,24 +2,16 @@
     Invoice line amounts are in their invoice's currency, which this file does not carry
     (exports.md: "invoice line amounts in their invoice's"). To give major units here,
     like every other payments model, the currency is looked up on the current version of
-    the invoice, resolved from raw with the same snapshot rule as stg_payments__invoices.
-    This is the one look-up across sources in staging: without it the line's money has
+    the invoice (its base model, base_payments__invoices, as stg_payments__invoices reads).
+    This is the one look-up across export files in staging: without it the line's money has
     no unit. The minor units are kept too, for lines whose invoice is unknown.
 #}
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'payments__invoice_lines'),
-        source_file='payments/invoice_lines.csv',
-        key_columns=['line_id'],
-    ) }}
+    select * from {{ ref('base_payments__invoice_lines') }}
 ),
 
 invoices_resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'payments__invoices'),
-        source_file='payments/invoices.csv',
-        key_columns=['invoice_id'],
-    ) }}
+    select * from {{ ref('base_payments__invoices') }}
 ),
 
 invoice_currencies as (

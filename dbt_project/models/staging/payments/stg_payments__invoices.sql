@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_snapshot(
-        relation=source('raw', 'payments__invoices'),
-        source_file='payments/invoices.csv',
-        key_columns=['invoice_id'],
-    ) }}
+    select * from {{ ref('base_payments__invoices') }}
 ),
 
 final as (

@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'payments__refunds'),
-        source_file='payments/refunds.csv',
-        key_columns=['refund_id'],
-    ) }}
+    select * from {{ ref('base_payments__refunds') }}
 ),
 
 final as (

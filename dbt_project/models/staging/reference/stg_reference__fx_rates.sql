@@ -1,10 +1,6 @@
-{# Key (date, currency): resolution runs on the exported text of the key. #}
+{# Key (date, currency): the base model resolves on the exported text of the key. #}
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'reference__fx_rates'),
-        source_file='reference/fx_rates.csv',
-        key_columns=['date', 'currency'],
-    ) }}
+    select * from {{ ref('base_reference__fx_rates') }}
 ),
 
 final as (

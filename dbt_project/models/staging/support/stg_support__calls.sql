@@ -1,9 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'support__calls'),
-        source_file='support/calls.csv',
-        key_columns=['call_id'],
-    ) }}
+    select * from {{ ref('base_support__calls') }}
 ),
 
 final as (

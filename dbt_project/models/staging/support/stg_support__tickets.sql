@@ -1,11 +1,5 @@
 with resolved as (
-    {{ resolve_delta(
-        relation=source('raw', 'support__tickets'),
-        source_file='support/tickets.jsonl',
-        key_columns=['id'],
-        updated_at_column='updated_at',
-        winner_by='updated_at',
-    ) }}
+    select * from {{ ref('base_support__tickets') }}
 ),
 
 final as (

@@ -1,0 +1,2 @@
+{# GENERATED from orchestration/lib/contract.py by `python -m orchestration.lib.dbt_contract --write` #}
+{{ base_model('support', 'calls') }}
