@@ -1,6 +1,5 @@
 """The dbt models as assets: sources map to the raw ingestion assets, dbt tests to checks."""
 
-import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,9 +50,13 @@ def dbt_models(
     The warehouse resource holds the refresh lock while dbt writes. dbt is started through
     `crmwh-dbt` (lib/dbt_wrapper.py), so that it dies with this process."""
     # dbt unit tests check the models' logic on fixed inputs, not the data: they run in the
-    # test suite (tests/test_refresh.py), not in every refresh.
+    # test suite (tests/test_dbt_unit_tests.py), not in every refresh.
     with as_parent():
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"],
+            context=context,
+            target_path=dbt_target_of(warehouse.file),
+        )
     # dagster-dbt echoes dbt's output to stdout (a launched run's compute logs; the log file
     # of `crmwh refresh`, lib/console.py); the counts go to whoever shows progress.
     progress = {
@@ -94,7 +97,6 @@ def dbt_models(
             except subprocess.TimeoutExpired:
                 invocation.process.kill()
                 invocation.process.wait()
-        prune_run_targets(Path(invocation.target_path).parent)
 
 
 def _metadata_text(event: dg.AssetObservation, name: str) -> str:
@@ -107,20 +109,13 @@ def data_tests(manifest: Mapping[str, Any]) -> int:
     return sum(1 for node in manifest["nodes"].values() if node["resource_type"] == "test")
 
 
-RUN_TARGETS_KEPT = 5
-
-
-def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> None:
-    """dagster-dbt gives every dbt invocation a target folder of its own (manifest, run
-    results, logs: ~17 MB at the sample's size); keep the newest `keep`, so that daily
-    refreshes do not fill the disk."""
-    runs = sorted(
-        (p for p in target_dir.glob("dbt_models-*") if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for old in runs[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+def dbt_target_of(warehouse: Path) -> Path:
+    """dbt's target folder of a warehouse: `<warehouse dir>/dbt/<warehouse name>/` (manifest,
+    run results, dbt's log of the latest build). One folder per warehouse, kept across
+    refreshes, so that dbt parses only the files that changed since the last refresh
+    (partial parsing: its profile, the warehouse's path, is the same every time). The
+    refresh lock keeps two builds of one warehouse from sharing it."""
+    return warehouse.parent / "dbt" / warehouse.stem
 
 
 dbt_resource = dbt_cli(dbt_project)
