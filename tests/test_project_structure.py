@@ -63,12 +63,6 @@ EXCEPTIONS: list[tuple[str, str, str]] = [
     ),
     (
         "rejoining_of_upstream_concepts",
-        "* -> fct_pipeline_snapshot -> rpt_rep_scorecard",
-        "fct_pipeline_snapshot is a public mart of its own (the sales dashboard reads it), "
-        "not a step to fold into the scorecard that also reads it",
-    ),
-    (
-        "rejoining_of_upstream_concepts",
         "stg_crm__deals -> int_deal_lost_reasons_categorised -> fct_deals",
         "the lost-reason categorisation (first pattern of the seed wins) is a business rule "
         "in a model named after it, with its own unit test; fct_deals joins its result to "
@@ -80,6 +74,13 @@ EXCEPTIONS: list[tuple[str, str, str]] = [
         "the goal periods (whole periods clipped to the goal and the as-of date) are a "
         "business rule in a model named after it, with its own unit test; "
         "fct_goal_attainment reads the goals' scope beside the generated periods",
+    ),
+    (
+        "rejoining_of_upstream_concepts",
+        "fct_deals -> rpt_revenue_plan -> rpt_revenue_plan_by_stage",
+        "rpt_revenue_plan is a public mart of its own (the reverse funnel per period), not a "
+        "step to fold into its by-stage breakdown, which reads fct_deals for the deals closed "
+        "in the 365 days before the as-of date",
     ),
     (
         "model_fanout",

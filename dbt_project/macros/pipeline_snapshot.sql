@@ -4,7 +4,12 @@
     (`loaded_at` of stg_audit__file_loads after the stored `loaded_through_at`) touches a stored
     day: a new or corrected deal-history row (from its business day), a new or corrected
     fx rate (from its rate date), or a deal now deleted or with another source, pipeline
-    or creation date than stored (from its first stored day). Not detected: a history
+    or creation date than stored (from its first stored day), or a deal record updated or
+    closed on or after the last stored day (v1.3: the record may add, move or remove the
+    history row assumed by "the deal record is the truth about its current state",
+    int_deal_history_ordered): from its assumed row's day, and from its first stored day on
+    or after its latest kept history row (where a previously assumed row can only be).
+    Not detected: a history
     row re-delivered with a later changed_at than before, and stage probability changes;
     run with --full-refresh after those.
 #}
@@ -35,5 +40,66 @@
             or deals.is_deleted
             or coalesce(deals.source, 'unknown') <> stored.source
             or {{ to_reporting_date('deals.created_at') }} > stored.snapshot_date
+        union all
+        select min({{ to_reporting_date('history.assumed_at') }})
+        from {{ ref('stg_crm__deals') }} as deals
+        inner join ({{ _pipeline_snapshot_history_ends() }}) as history
+            on deals.deal_id = history.deal_id
+        where {{ _pipeline_snapshot_record_changed('deals') }}
+        union all
+        {# a previously assumed row (only after the latest kept row) may have gone: when the
+           deal has an assumed row now, or its stored last day disagrees with its latest kept
+           row (another stage; or absent although that stage is open) #}
+        select min(stored.snapshot_date)
+        from {{ ref('stg_crm__deals') }} as deals
+        inner join ({{ _pipeline_snapshot_history_ends() }}) as history
+            on deals.deal_id = history.deal_id
+        left join {{ ref('stg_crm__pipeline_stages') }} as kept_stages
+            on history.latest_kept_stage_id = kept_stages.stage_id
+        left join {{ this }} as stored_last
+            on history.deal_id = stored_last.deal_id
+            and stored_last.snapshot_date = (select max(snapshot_date) from {{ this }})
+        inner join {{ this }} as stored
+            on history.deal_id = stored.deal_id
+            and stored.snapshot_date >= {{ to_reporting_date('history.latest_kept_at') }}
+        where {{ _pipeline_snapshot_record_changed('deals') }}
+            and (
+                history.assumed_at is not null
+                or stored_last.stage_id <> history.latest_kept_stage_id
+                or (stored_last.deal_id is null and kept_stages.stage_type = 'open')
+            )
     ) as touched
+{%- endmacro %}
+
+
+{# Per deal with history: its latest kept row's changed_at and stage_id, and its assumed
+   row's changed_at (v1.3; null when none). #}
+{% macro _pipeline_snapshot_history_ends() -%}
+    select
+        deal_id,
+        changed_at as latest_kept_at,
+        stage_id as latest_kept_stage_id,
+        assumed_at
+    from (
+        select
+            deal_id,
+            changed_at,
+            stage_id,
+            is_inferred,
+            max(case when is_inferred then changed_at end) over (partition by deal_id) as assumed_at,
+            row_number() over (
+                partition by deal_id order by is_inferred, history_sequence desc
+            ) as recency
+        from {{ ref('int_deal_history_ordered') }}
+    ) as history_ranked
+    where recency = 1
+        and not is_inferred
+{%- endmacro %}
+
+{# A deal record updated or closed on or after the last stored day. #}
+{% macro _pipeline_snapshot_record_changed(deals) -%}
+    (
+        {{ to_reporting_date(deals ~ '.updated_at') }} >= (select max(snapshot_date) from {{ this }})
+        or {{ to_reporting_date(deals ~ '.closed_at') }} >= (select max(snapshot_date) from {{ this }})
+    )
 {%- endmacro %}

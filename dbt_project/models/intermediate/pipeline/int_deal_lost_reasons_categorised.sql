@@ -2,7 +2,8 @@
     Lost deals' free-text reason -> category (seed lost_reason_mapping): the text is
     lower-cased, trimmed and its inner whitespace collapsed; the first pattern (lowest
     `priority`, i.e. seed order) that it contains wins; empty -> unspecified; no pattern
-    -> other. One row per deal whose current status is lost.
+    -> other (the macro categorise_reasons, macros/reason_categories.sql, which the lead
+    funnel's disqualification reasons share). One row per deal whose current status is lost.
 #}
 with
 
@@ -17,36 +18,13 @@ mapping as (
 lost_deals as (
     select
         deal_id,
-        {{ normalise_free_text('lost_reason') }} as reason_text
+        lost_reason
     from deals
     where status = 'lost'
 ),
 
-pattern_matches as (
-    select
-        lost_deals.deal_id,
-        mapping.lost_reason_category,
-        row_number() over (
-            partition by lost_deals.deal_id order by mapping.priority
-        ) as match_rank
-    from lost_deals
-    inner join mapping
-        on {{ dbt.position(normalise_free_text('mapping.pattern'), 'lost_deals.reason_text') }} > 0
-    where lost_deals.reason_text <> ''
-),
-
 final as (
-    select
-        lost_deals.deal_id,
-        cast(case
-            when lost_deals.reason_text is null or lost_deals.reason_text = '' then 'unspecified'
-            when pattern_matches.lost_reason_category is null then 'other'
-            else pattern_matches.lost_reason_category
-        end as {{ dbt.type_string() }}) as lost_reason_category
-    from lost_deals
-    left join pattern_matches
-        on lost_deals.deal_id = pattern_matches.deal_id
-        and pattern_matches.match_rank = 1
+    {{ categorise_reasons('lost_deals', 'deal_id', 'lost_reason', 'mapping') }}
 )
 
 select * from final

@@ -2,7 +2,8 @@
     One row per stage visit of a deal (consecutive history rows in the same stage):
     entered at its first row, exited when the next visit starts; `visit_number` counts the
     deal's visits to that stage. The first row's owner is the owner who moved the deal
-    into the stage (owner at close for a final won/lost visit).
+    into the stage (owner at close for a final won/lost visit). `is_inferred`: the visit
+    starts at the row assumed by the v1.3 rule (int_deal_history_ordered).
 #}
 with
 
@@ -21,6 +22,7 @@ visit_starts as (
         history_id as first_history_id,
         stage_id,
         owner_id as entered_by_owner_id,
+        is_inferred,
         changed_at as entered_at
     from history
     where is_visit_start
@@ -36,6 +38,7 @@ visits_numbered as (
         stages.stage_type,
         stages.stage_order,
         visit_starts.entered_by_owner_id,
+        visit_starts.is_inferred,
         row_number() over (
             partition by visit_starts.deal_id, visit_starts.stage_id
             order by visit_starts.visit_sequence
@@ -68,6 +71,7 @@ final as (
         visit_number,
         next_stage_id,
         visit_sequence = last_visit_sequence as is_current,
+        coalesce(is_inferred, false) as is_inferred,
         entered_at,
         exited_at
     from visits_numbered

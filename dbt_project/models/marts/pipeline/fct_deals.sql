@@ -3,6 +3,10 @@
     from deals.csv; from the history: the owner at close (first row of the last visit,
     when closed) and the first amount. `amount_rc` and `first_amount_rc` are converted at
     closed_at for closed deals, at the as-of date for open ones.
+    v1.3: repeat wins (won, not deleted, not net new); the latest done activity and, for
+    open deals, the days since it (else since creation) to the as-of time, stale beyond
+    the dbt var `stale_after_days` (default 14); the deal's quotes (first sent, sent,
+    accepted; deleted quotes left out).
 #}
 with
 
@@ -32,6 +36,36 @@ users as (
 
 stages as (
     select * from {{ ref('stg_crm__pipeline_stages') }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__activities') }}
+),
+
+quotes as (
+    select * from {{ ref('stg_crm__quotes') }}
+),
+
+deal_activity as (
+    select
+        deal_id,
+        max(occurred_at) as last_activity_at
+    from activities
+    where status = 'done'
+        and deal_id is not null
+    group by deal_id
+),
+
+deal_quotes as (
+    select
+        deal_id,
+        min(sent_at) as first_quote_sent_at,
+        count(sent_at) as quotes_sent,
+        count(case when status = 'accepted' then 1 end) as quotes_accepted
+    from quotes
+    where not is_deleted
+        and deal_id is not null
+    group by deal_id
 ),
 
 first_history_rows as (
@@ -89,6 +123,19 @@ net_new_ranked as (
         and account_id is not null
 ),
 
+deals_measured as (
+    select
+        deals_converted.deal_id,
+        deal_activity.last_activity_at,
+        case
+            when not deals_converted.is_closed
+                then {{ days_between('coalesce(deal_activity.last_activity_at, deals_converted.created_at)', as_of_at()) }}
+        end as days_since_activity
+    from deals_converted
+    left join deal_activity
+        on deals_converted.deal_id = deal_activity.deal_id
+),
+
 final as (
     select
         deals_converted.deal_id,
@@ -135,6 +182,19 @@ final as (
         ) as is_upsell,
         coalesce(net_new_ranked.won_rank = 1, false) as is_net_new,
         deals_converted.is_deleted,
+        coalesce(
+            deals_converted.status = 'won'
+            and not deals_converted.is_deleted
+            and coalesce(net_new_ranked.won_rank <> 1, true),
+            false
+        ) as is_repeat_win,
+        deals_measured.last_activity_at,
+        deals_measured.days_since_activity,
+        coalesce(deals_measured.days_since_activity > {{ var('stale_after_days', 14) }}, false) as is_stale,
+        deal_quotes.first_quote_sent_at,
+        {{ days_between('deals_converted.created_at', 'deal_quotes.first_quote_sent_at') }} as days_to_first_quote,
+        coalesce(deal_quotes.quotes_sent, 0) as quotes_sent,
+        coalesce(deal_quotes.quotes_accepted, 0) as quotes_accepted,
         deals_converted.expected_close_date,
         deals_converted.created_at,
         deals_converted.closed_at,
@@ -146,6 +206,10 @@ final as (
         on deals_converted.deal_id = lost_reasons.deal_id
     left join net_new_ranked
         on deals_converted.deal_id = net_new_ranked.deal_id
+    left join deals_measured
+        on deals_converted.deal_id = deals_measured.deal_id
+    left join deal_quotes
+        on deals_converted.deal_id = deal_quotes.deal_id
     left join accounts
         on deals_converted.account_id = accounts.account_id
     left join users as owners

@@ -1,5 +1,9 @@
 {# One row per person (int_leads_deduplicated): survivor's attributes, the group's
-   milestones, and the outcome of the converted deal. #}
+   milestones, and the outcome of the converted deal. v1.3, the prospect pipeline: the
+   status (converted when converted, else the survivor's), the survivor's disqualification
+   reason categorised with the lost reasons' mapping (int_lead_disqualifications_categorised;
+   null unless the person's status is disqualified), and the first done activity linked to
+   any lead of the person (int_leads_first_contacted). #}
 with
 
 persons as (
@@ -16,6 +20,14 @@ users as (
 
 campaigns as (
     select * from {{ ref('stg_email__campaigns') }}
+),
+
+first_contacts as (
+    select * from {{ ref('int_leads_first_contacted') }}
+),
+
+disqualification_categories as (
+    select * from {{ ref('int_lead_disqualifications_categorised') }}
 ),
 
 won_deals as (
@@ -51,7 +63,16 @@ final as (
         persons.created_at,
         persons.qualified_at,
         persons.converted_at,
-        won_deals.won_at
+        won_deals.won_at,
+        case when persons.converted_deal_id is not null then 'converted' else persons.status end as status,
+        coalesce(persons.converted_deal_id is null and persons.status = 'disqualified', false) as is_disqualified,
+        case
+            when persons.converted_deal_id is null and persons.status = 'disqualified'
+                then coalesce(disqualification_categories.lost_reason_category, 'unspecified')
+        end as disqualified_reason_category,
+        first_contacts.first_contact_at,
+        {{ days_between('persons.created_at', 'first_contacts.first_contact_at') }} * 24 as hours_to_first_contact,
+        first_contacts.first_contact_at is not null as is_contacted
     from persons
     left join won_deals
         on persons.converted_deal_id = won_deals.deal_id
@@ -59,6 +80,10 @@ final as (
         on persons.owner_id = users.user_id
     left join campaigns
         on persons.campaign_id = campaigns.campaign_id
+    left join first_contacts
+        on persons.person_key = first_contacts.person_key
+    left join disqualification_categories
+        on persons.lead_id = disqualification_categories.lead_id
 )
 
 select * from final

@@ -14,12 +14,15 @@
     D, i.e. a row holds from the business day of its changed_at up to (excluding) the
     business day of the next row. A deal is open at the end of D when it was created by
     then and that state's stage is of type open. Days run from the first deal's creation
-    to the as-of date. Deleted deals are left out on every day.
+    to the as-of date. Deleted deals are left out on every day. The history includes the
+    row assumed by v1.3's "the deal record is the truth about a deal's current state"
+    (int_deal_history_ordered), so the last day's open deals are fct_deals' open deals.
 
     Incremental: the rows grow with days x open deals, so a refresh recomputes only the
     days from `pipeline_snapshot_recompute_from()` (macros/pipeline_snapshot.sql): the
     first new day, or the earliest day touched by a batch loaded since the last build
-    (history rows, fx rates, or deals whose deletion/source/pipeline/creation changed).
+    (history rows, fx rates, or deals whose deletion/source/pipeline/creation changed), or
+    a stored day a changed deal record's assumed row may move (v1.3).
     The pre-hook deletes those days; the model appends them again.
 #}
 

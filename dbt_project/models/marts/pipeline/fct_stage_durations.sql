@@ -1,7 +1,8 @@
 {#
     One row per stage visit of a (not deleted) deal. The last visit is current: no exit,
     and its duration runs to the as-of time when its stage is open, null when it is won
-    or lost (terminal).
+    or lost (terminal). `is_inferred`: the visit starts at the row assumed by the v1.3
+    rule "the deal record is the truth about its current state" (int_deal_history_ordered).
 #}
 with
 
@@ -56,6 +57,7 @@ final as (
                 then {{ days_between('visits_classified.entered_at', as_of_at()) }}
         end as duration_days,
         visits_classified.is_current,
+        coalesce(visits_classified.is_inferred, false) as is_inferred,
         visits_classified.entered_at,
         visits_classified.exited_at
     from visits_classified

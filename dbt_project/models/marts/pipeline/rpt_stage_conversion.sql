@@ -10,7 +10,7 @@ deals as (
 ),
 
 stages_reached as (
-    select * from {{ ref('int_deal_stages_reached') }}
+    select * from {{ ref('fct_deal_stage_reached') }}
 ),
 
 stages as (
@@ -48,14 +48,12 @@ stage_cohorts as (
 
 reached_by_cohort as (
     select
-        live_deals.cohort_month,
-        stages_reached.pipeline_id,
-        stages_reached.stage_id,
-        stages_reached.deal_id,
-        stages_reached.is_advanced
+        cast({{ dbt.date_trunc('month', to_reporting_date('created_at')) }} as date) as cohort_month,
+        pipeline_id,
+        stage_id,
+        deal_id,
+        is_advanced
     from stages_reached
-    inner join live_deals
-        on stages_reached.deal_id = live_deals.deal_id
 ),
 
 counted as (
