@@ -36,28 +36,3 @@ def clean_refreshed(
     landing = copy_landing(golden / "clean" / "landing", root / "landing")
     warehouse = root / "crm.duckdb"
     return warehouse, refresh(landing, warehouse)
-
-
-# The longest modules (minutes each: refreshes killed and recovered, re-deliveries, the
-# console's refreshes) start first, so that the two xdist workers end together instead of
-# one running a long module alone at the end. A module's tests stay together (its
-# module-scoped fixtures are set up once).
-LONGEST_FIRST = (
-    "test_kill.py",
-    "test_refresh_reliability.py",
-    "test_arrival_order.py",
-    "test_console.py",
-    "test_concurrency.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
-
-    def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        if name in LONGEST_FIRST:
-            return LONGEST_FIRST.index(name)
-        return len(LONGEST_FIRST) + (0 if item.path in slow_modules else 1)
-
-    items.sort(key=rank)
