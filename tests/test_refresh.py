@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.transform.assets import dbt_target_of
 from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
 from orchestration.lib.redaction import CANDIDATE, redact
@@ -125,6 +126,9 @@ def test_a_second_refresh_changes_nothing(dirty_refreshed):
     again = refresh(landing, warehouse)
     assert again.success and again.batches_loaded == [] and again.batches_skipped == 3
     assert {s: tables(warehouse, s) for s in ("raw", "staging")} == before
+    # dbt's target folder beside the warehouse is kept: the second build re-parses nothing
+    dbt_logs = (dbt_target_of(warehouse)).glob("dbt.log*")
+    assert any("Nothing changed, skipping partial parsing" in f.read_text() for f in dbt_logs)
 
 
 def test_batches_arriving_out_of_order_give_the_same_staging(tmp_path, golden, dirty_refreshed):

@@ -54,32 +54,32 @@ RAW_SPECS = [
 
 AUDIT_SPECS = [
     dg.AssetSpec(
-        key=QUARANTINE,
+        key=key,
         group_name="audit",
         kinds={"duckdb"},
         deps=list(RAW_KEYS.values()),
-        description="The raw records the audit quarantined (one row per record: batch, file, "
-        "record number, the raw record, its first rule and every reason). Staging leaves "
-        "them out.",
-    ),
-    dg.AssetSpec(
-        key=FINDINGS,
-        group_name="audit",
-        kinds={"duckdb"},
-        deps=list(RAW_KEYS.values()),
-        description="Every finding of the audit on a record (batch, file, record number, "
-        "finding, severity: quarantine, dedupe, fix or flag). Staging leaves out the "
-        "identical copies removed (dedupe).",
-    ),
-    dg.AssetSpec(
-        key=FILE_LOADS,
-        group_name="audit",
-        kinds={"duckdb"},
-        deps=list(RAW_KEYS.values()),
-        description="One row per file of every accepted batch: records read, loaded, "
-        "quarantined, duplicates removed, fixed, flagged, cards redacted, checksum and "
-        "when it was loaded (the as-of date of the marts follows it).",
-    ),
+        description=description,
+    )
+    for key, description in (
+        (
+            QUARANTINE,
+            "The raw records the audit quarantined (one row per record: batch, file, "
+            "record number, the raw record, its first rule and every reason). Staging "
+            "leaves them out.",
+        ),
+        (
+            FINDINGS,
+            "Every finding of the audit on a record (batch, file, record number, finding, "
+            "severity: quarantine, dedupe, fix or flag). Staging leaves out the identical "
+            "copies removed (dedupe).",
+        ),
+        (
+            FILE_LOADS,
+            "One row per file of every accepted batch: records read, loaded, quarantined, "
+            "duplicates removed, fixed, flagged, cards redacted, checksum and when it was "
+            "loaded (the as-of date of the marts follows it).",
+        ),
+    )
 ]
 
 CHECK_SPECS = [
