@@ -109,6 +109,7 @@ def _refresh(args: argparse.Namespace) -> int:
                 command="crmwh refresh",
                 verbose=args.verbose,
                 event_logger=EVENT_LOGGER,
+                full_refresh=args.full_refresh,
             )
             result.log_file = str(console.log_path) if console.log_path else None
             console.file_note(result.describe())
@@ -211,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         "--publish-dir",
         help="where the marts are published (default $CRMWH_PUBLISH_DIR or published/ "
         "beside the warehouse)",
+    )
+    ref.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from scratch (incremental ones too) and run every data "
+        "test, whatever changed",
     )
     ref.set_defaults(func=_refresh)
 

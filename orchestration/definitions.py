@@ -6,7 +6,7 @@ import dagster as dg
 
 from .defs.ingestion.assets import raw_exports
 from .defs.ingestion.sensors import new_batch_sensor
-from .defs.operations.jobs import daily_refresh, daily_refresh_schedule
+from .defs.operations.jobs import build_after_load, daily_refresh, daily_refresh_schedule
 from .defs.resources import build_resources
 from .defs.serving.assets import published_marts
 from .defs.transform.assets import dbt_models, dbt_resource
@@ -19,7 +19,7 @@ def build_definitions() -> dg.Definitions:
         assets=[raw_exports, dbt_models, published_marts],
         jobs=[daily_refresh],
         schedules=[daily_refresh_schedule],
-        sensors=[new_batch_sensor],
+        sensors=[new_batch_sensor, build_after_load],
         resources={**build_resources(), "dbt": dbt_resource},
     )
 

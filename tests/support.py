@@ -23,12 +23,12 @@ def copy_landing(source: Path, target: Path, *extra_batches: Path) -> Path:
     return target
 
 
-def refresh(landing: Path, warehouse: Path) -> RefreshResult:
+def refresh(landing: Path, warehouse: Path, *, full_refresh: bool = False) -> RefreshResult:
     """Run the daily refresh job in-process on this landing folder and warehouse file."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CRMWH_LANDING", str(landing))
         mp.setenv("CRMWH_WAREHOUSE", str(warehouse))
-        return run_refresh()
+        return run_refresh(full_refresh=full_refresh)
 
 
 def break_every_status(path: Path, statuses: tuple[str, ...]) -> bytes:

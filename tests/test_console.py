@@ -45,6 +45,7 @@ def dbt_nodes() -> tuple[int, int, int]:
 BUILT, TESTS, MARTS = dbt_nodes()
 PHASE_LINES = (
     "load and audit: 3 batches loaded (6,153 records) in ",
+    f"build plan: no earlier build of the marts: building {BUILT} of {BUILT} models",
     f"dbt build: {BUILT} of {BUILT} models built, {TESTS} of {TESTS} tests passed in ",
     f"publish: {MARTS} marts published in ",
 )
@@ -206,25 +207,30 @@ def test_a_refresh_prints_a_line_per_phase_and_the_summary_and_logs_the_detail(t
     assert not CONTROL.search(piped.stdout + piped.stderr)
     assert piped.stderr == ""
     out = piped.stdout.splitlines()
-    for line, start in zip(out[:3], PHASE_LINES, strict=True):
-        assert line.startswith(start) and line.endswith(" s"), line
-    assert out[3].startswith("refresh succeeded in ")
+    for line, start in zip(out[:4], PHASE_LINES, strict=True):
+        assert line.startswith(start) and (line.endswith(" s") or "plan" in start), line
+    assert out[4].startswith("refresh succeeded in ")
     log = log_file_of(piped.stdout, tmp_path).read_text()
     assert len(DBT_NODE_LINE.findall(log)) == BUILT + TESTS  # every model, seed and test of dbt
     assert "STEP_START" in log and "great_expectations" in log  # Dagster's events, GX
     assert "refresh succeeded in " in log  # the summary too
 
-    # on a terminal: a progress bar, the same lines (the second refresh finds nothing new)
-    status, transcript = run_on_a_terminal(refresh_args(tmp_path))
+    # on a terminal: a progress bar, the same lines (the second refresh finds nothing new:
+    # a full refresh builds everything again)
+    status, transcript = run_on_a_terminal(refresh_args(tmp_path, "--full-refresh"))
     assert status == 0, transcript[-3000:]
     assert "\x1b[" in transcript  # drawn, then cleared
     assert transcript.count("\n") <= MAX_LINES, transcript
     shown = screen_lines(transcript)
     assert len(shown) <= MAX_LINES, shown
     assert shown[0].startswith("✓ load and audit: no new batch, 3 unchanged in "), shown
-    assert shown[1].startswith(f"✓ {PHASE_LINES[1]}"), shown
+    assert (
+        shown[1]
+        == f"  build plan: a full refresh was asked for: building {BUILT} of {BUILT} models"
+    )
     assert shown[2].startswith(f"✓ {PHASE_LINES[2]}"), shown
-    assert shown[3].startswith("refresh succeeded in "), shown
+    assert shown[3].startswith(f"✓ {PHASE_LINES[3]}"), shown
+    assert shown[4].startswith("refresh succeeded in "), shown
     second = log_file_of("\n".join(shown), tmp_path)
     assert len(DBT_NODE_LINE.findall(second.read_text())) == BUILT + TESTS
 

@@ -18,6 +18,7 @@ from orchestration.lib.contract import FILES
 from orchestration.lib.loading import load_landing
 from orchestration.lib.redaction import CANDIDATE, redact
 from tests.support import copy_landing, refresh
+from tests.test_refresh_reliability import marts
 
 # Loads and refreshes through the real stack: not in the fast tier.
 pytestmark = pytest.mark.slow
@@ -123,9 +124,23 @@ def test_a_second_refresh_changes_nothing(dirty_refreshed):
     warehouse, first = dirty_refreshed
     landing = Path(first.landing)
     before = {s: tables(warehouse, s) for s in ("raw", "staging")}
+    before_marts = marts(warehouse)
+    results = dbt_target_of(warehouse) / "run_results.json"
+    built_at = results.stat().st_mtime_ns
     again = refresh(landing, warehouse)
+    # nothing new and the publication is of the last build: it stops before Dagster and dbt
     assert again.success and again.batches_loaded == [] and again.batches_skipped == 3
+    assert again.build_plan and again.build_plan.endswith("nothing to do"), again.build_plan
+    assert again.tables_built == 0 and not again.published
+    assert again.publication_run_id == first.run_id
+    assert results.stat().st_mtime_ns == built_at
+    # a full refresh rebuilds and tests everything, and changes nothing either
+    full = refresh(landing, warehouse, full_refresh=True)
+    assert full.success and full.batches_loaded == []
+    assert full.build_plan.startswith("a full refresh was asked for"), full.build_plan
+    assert full.tables_built == first.tables_built and full.published
     assert {s: tables(warehouse, s) for s in ("raw", "staging")} == before
+    assert marts(warehouse) == before_marts  # doubles rounded: summation order varies
     # dbt's target folder beside the warehouse is kept: the second build re-parses nothing
     dbt_logs = (dbt_target_of(warehouse)).glob("dbt.log*")
     assert any("Nothing changed, skipping partial parsing" in f.read_text() for f in dbt_logs)
@@ -178,6 +193,48 @@ def test_a_refused_batch_fails_the_run_and_leaves_the_warehouse_as_it_was(tmp_pa
         r"refresh FAILED .*2026-11-24/crm/deals.csv, line 1, column stage_id", cli.stdout
     )
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.slow
+def test_under_the_daemon_a_load_is_followed_by_the_build_it_calls_for(
+    tmp_path, golden, monkeypatch
+):
+    """The schedule requests the load; `build_after_load` requests the planned build after
+    a successful load, and nothing after a load that changed nothing."""
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.ingestion.assets import LOAD_KEYS
+    from orchestration.defs.operations.jobs import build_after_load, daily_refresh_schedule
+
+    landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    monkeypatch.setenv("CRMWH_LANDING", str(landing))
+    monkeypatch.setenv("CRMWH_WAREHOUSE", str(tmp_path / "crm.duckdb"))
+    defs = build_definitions()
+    job = defs.resolve_job_def("daily_refresh")
+    instance = dg.DagsterInstance.ephemeral()
+
+    def after(run) -> dg.RunRequest | dg.SkipReason:
+        context = dg.build_run_status_sensor_context(
+            sensor_name="build_after_load",
+            dagster_event=run.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=run.dagster_run,
+        )
+        return build_after_load(context)
+
+    scheduled = daily_refresh_schedule(dg.build_schedule_context(instance=instance))
+    assert set(scheduled.asset_selection) == LOAD_KEYS
+    load = job.execute_in_process(instance=instance, asset_selection=scheduled.asset_selection)
+    request = after(load)
+    assert isinstance(request, dg.RunRequest), request
+    assert dg.AssetKey(["marts", "fct_deals"]) in request.asset_selection
+    assert dg.AssetKey(["published", "marts"]) in request.asset_selection
+    build = job.execute_in_process(instance=instance, asset_selection=request.asset_selection)
+    assert build.success
+    # a build run is not a load; a load that changed nothing calls for nothing
+    assert isinstance(after(build), dg.SkipReason)
+    again = job.execute_in_process(instance=instance, asset_selection=scheduled.asset_selection)
+    skipped = after(again)
+    assert isinstance(skipped, dg.SkipReason) and "nothing to build" in skipped.skip_message
 
 
 def test_the_sensor_requests_one_run_per_new_batch_folder(tmp_path, golden, monkeypatch):

@@ -163,6 +163,7 @@ _SKIPPED = re.compile(r"^(\d+) batch\(es\) already loaded and unchanged$")
 _IGNORED = re.compile(r"^not in the export contract, ignored: ")
 _AUDITED = re.compile(r"^audit of batches ")
 _PUBLISHED = re.compile(r"^published (\d+) marts as ")
+_PLANNED = re.compile(r"^build plan: ")
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -280,6 +281,10 @@ class _Display:
     def message(self, text: str) -> None:
         print(text, file=self.err, flush=True)
 
+    def phase_ended_note(self, text: str) -> None:
+        """A line between the phases (the build plan)."""
+        print(text, file=self.out, flush=True)
+
 
 class _TerminalDisplay(_Display):
     """A rich progress bar for the running phase; a line for each phase that ended."""
@@ -349,6 +354,9 @@ class _TerminalDisplay(_Display):
         from rich.text import Text
 
         self.progress.console.print(Text(text), highlight=False)
+
+    def phase_ended_note(self, text: str) -> None:
+        self.message(f"  {text}")
 
 
 class _ConsoleHandler(logging.Handler):
@@ -499,7 +507,9 @@ class RefreshConsole:
         if event is None:
             return
         kind = event.event_type_value
-        if kind in RUN_ENDS and self.phases:  # what a failed step kept from running
+        # what a failed step kept from running (a load that succeeded is followed by the
+        # build it calls for, which may be none: the build plan's line says so)
+        if kind in RUN_ENDS and kind != "PIPELINE_SUCCESS" and self.phases:
             for step in PHASES:
                 if step not in self.phases:
                     phase = self._start(step, record.created)
@@ -559,6 +569,9 @@ class RefreshConsole:
         elif match := _PUBLISHED.match(message):
             phase = self._running("published__marts")
             phase.marts = int(match[1])
+        elif _PLANNED.match(message):
+            self.display.phase_ended_note(message)
+            return True
         else:
             return False
         self.display.phase_changed(phase)

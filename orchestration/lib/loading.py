@@ -119,6 +119,21 @@ def _tables_of_batch(con, day: dt.date) -> set[str]:
     return {BY_PATH[f].table for (f,) in files if f in BY_PATH}
 
 
+def unchanged_batches(landing: Path, warehouse: Path) -> int | None:
+    """The number of batches of `landing` when every one of them is loaded already in the
+    same version and the folder holds nothing else to report (no name outside the contract,
+    no misnamed folder or file); else None. Reads the files' content only as far as the
+    first batch that differs."""
+    scan = scan_landing(landing)
+    if not scan.batches or scan.unknown or scan.refusals:
+        return None
+    known = loaded_fingerprints(warehouse)
+    for batch in scan.batches:
+        if batch.name not in known or batch.fingerprint() != known[batch.name]:
+            return None
+    return len(scan.batches)
+
+
 def load_landing(
     landing: Path,
     warehouse: Path,

@@ -10,8 +10,9 @@ one writer per file, and any reader would make the next refresh fail). After a g
         crm.duckdb                      schema `marts`, every mart as a table, checkpointed,
                                         in a storage format DuckDB 1.x clients open
         parquet/<mart>.parquet          one file per mart
-        manifest.json                   run_id, as_of_date, published_at, and per mart its
-                                        row count and an order-independent checksum
+        manifest.json                   run_id, as_of_date, build_id (audit.marts_builds),
+                                        published_at, and per mart its row count and an
+                                        order-independent checksum
 
 A reader that resolves `current` gets the old or the new version, never a half-written one
 (a version is complete before `current` points at it), and a reader that holds an old file
@@ -32,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .build_state import last_build
 from .failures import PathNotUsable, PublicationError
 from .faults import crash_point
 from .locking import ensure_writable_dir, file_lock
@@ -76,6 +78,10 @@ class Publication:
     @property
     def as_of_date(self) -> str | None:
         return self.manifest.get("as_of_date")
+
+    @property
+    def build_id(self) -> str | None:
+        return self.manifest.get("build_id")
 
     @property
     def published_at(self) -> str:
@@ -172,6 +178,7 @@ def _build(working: Path, folder: Path, run_id: str) -> dict:
         if has_batches:
             latest = con.execute("select max(batch_date) from audit.batch_loads").fetchall()[0][0]
             as_of = latest.isoformat() if latest is not None else None
+        build = last_build(con)
         con.execute(
             f"attach {_literal(str(target))} as {_ALIAS} "
             f"(storage_version {_literal(STORAGE_VERSION)}, read_write)"
@@ -206,6 +213,9 @@ def _build(working: Path, folder: Path, run_id: str) -> dict:
     manifest = {
         "run_id": run_id,
         "as_of_date": as_of,
+        # the build of the marts published (audit.marts_builds): a refresh that finds
+        # nothing changed publishes again only when the current publication is older
+        "build_id": build.build_id if build else None,
         "published_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "storage_version": STORAGE_VERSION,
         "checksum": f"sha256 of the columns, row count and sum(hash(row)) in duckdb {version}",

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import settings
+from .build_state import up_to_date
+from .loading import unchanged_batches
 from .locking import check_warehouse_free, ensure_writable_dir, explain_duckdb_error, refresh_lock
 from .publish import CURRENT, current_publication
 from .warehouse import connect
@@ -42,6 +44,7 @@ class RefreshResult:
     records_fixed: int = 0
     records_flagged: int = 0
     audit_report: str | None = None
+    build_plan: str | None = None  # what the load called for (defs/operations/planning.py)
     tables_built: int = 0
     checks_passed: int = 0
     checks_failed: int = 0
@@ -97,6 +100,8 @@ class RefreshResult:
         )
         if self.audit_report:
             lines.append(f"  audit report: {self.audit_report}")
+        if self.build_plan:
+            lines.append(f"  build: {self.build_plan}")
         lines.append(
             f"  tables built: {self.tables_built}; "
             f"checks passed: {self.checks_passed}, failed: {self.checks_failed}"
@@ -222,6 +227,7 @@ def run_refresh(
     command: str | None = None,
     verbose: bool = False,
     event_logger: str | None = None,
+    full_refresh: bool = False,
 ) -> RefreshResult:
     """Execute the `daily_refresh` job of the code location in this process, holding the
     refresh lock of the warehouse. Raises UserError (one line) when the refresh cannot
@@ -230,7 +236,11 @@ def run_refresh(
 
     The run's Dagster event log goes to the Python logger `event_logger` (every event, at
     its level: step events are DEBUG) instead of Dagster's console logger; without one,
-    Dagster's console logger shows errors (with their tracebacks) only when `verbose`."""
+    Dagster's console logger shows errors (with their tracebacks) only when `verbose`.
+
+    A refresh is two runs of the `daily_refresh` job: the load, then the build the load
+    calls for (defs/operations/planning.py): nothing when nothing changed since the last
+    good build and the publication is of it; everything with `full_refresh`."""
     warehouse = settings.warehouse_path()
     ensure_writable_dir(
         warehouse.parent,
@@ -245,7 +255,30 @@ def run_refresh(
             "the publish folder",
             "make it writable or set CRMWH_PUBLISH_DIR to another folder",
         )
-        return _run(started, verbose, event_logger)
+        if not full_refresh:
+            unchanged = _nothing_to_do(warehouse)
+            if unchanged is not None:
+                unchanged.seconds = time.monotonic() - started
+                return unchanged
+        return _run(started, verbose, event_logger, full_refresh)
+
+
+def _nothing_to_do(warehouse) -> RefreshResult | None:
+    """No new or changed batch, the marts built from what is loaded and published: a
+    refresh that stops here, without starting Dagster or dbt (lib/build_state.py)."""
+    unchanged = unchanged_batches(settings.landing_dir(), warehouse)
+    if unchanged is None:
+        return None
+    why = up_to_date(warehouse, settings.publish_dir())
+    if why is None:
+        return None
+    result = RefreshResult(success=True, seconds=0.0, landing=str(settings.landing_dir()))
+    result.batches_skipped = unchanged
+    result.build_plan = f"no new or changed batch and {why}: nothing to do"
+    logging.getLogger("crmwh").info(f"build plan: {result.build_plan}")
+    _read_audit(result)
+    _read_publication(result)
+    return result
 
 
 def _python_logger(name: str):
@@ -261,35 +294,12 @@ def _python_logger(name: str):
     return python_logger
 
 
-def _run(started: float, verbose: bool, event_logger: str | None = None) -> RefreshResult:
-    import dagster as dg
-
-    from ..defs.transform.project import prepare_if_stale
-
-    # dagster-dbt's manifest, prepared when missing (a fresh clone) or out of date (an
-    # edited model), before the definitions read it.
-    prepare_if_stale()
-    from ..definitions import build_definitions
-
-    defs = build_definitions()
-    if event_logger:
-        # the loggers of a Definitions replace Dagster's console logger in its jobs; a run
-        # starts those its run config names
-        events = dg.Definitions(loggers={"events": _python_logger(event_logger)})
-        defs = dg.Definitions.merge(defs, events)
-        run_config = {"loggers": {"events": {}}}
-    else:
-        level = "WARNING" if verbose else "CRITICAL"
-        run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
-    job = defs.resolve_job_def("daily_refresh")
-    instance = (
-        dg.DagsterInstance.get()
-        if os.environ.get("DAGSTER_HOME")
-        else dg.DagsterInstance.ephemeral()
-    )
-    run = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    result = RefreshResult(success=run.success, seconds=0.0, landing=str(settings.landing_dir()))
+def _collect(result: RefreshResult, run, instance) -> None:
+    """Add what one run of the refresh did to the result (the last run's id is the
+    refresh's: the publication, when there is one, is of that run)."""
+    first = not result.run_id
     result.run_id = run.run_id
+    result.success = run.success if first else result.success and run.success
     if not run.success and _interrupted(run):
         result.interrupted_by = "a signal (SIGTERM or SIGINT)"
         result.error = "interrupted"
@@ -300,7 +310,7 @@ def _run(started: float, verbose: bool, event_logger: str | None = None) -> Refr
         result.batches_skipped = int(mat.metadata["batches_skipped_unchanged"].value)
         result.batches_refused = list(mat.metadata["batches_refused"].value)
         result.names_outside_the_contract = list(mat.metadata["names_outside_the_contract"].value)
-    result.tables_built = sum(
+    result.tables_built += sum(
         1
         for e in run.get_asset_materialization_events()
         if e.asset_key.path[0] not in ("raw", "audit", "published")
@@ -324,6 +334,66 @@ def _run(started: float, verbose: bool, event_logger: str | None = None) -> Refr
                 result.checks_passed += 1
             else:
                 result.checks_failed += 1
+
+
+def _run(
+    started: float, verbose: bool, event_logger: str | None = None, full_refresh: bool = False
+) -> RefreshResult:
+    import dagster as dg
+
+    from ..defs.transform.project import prepare_if_stale
+
+    # dagster-dbt's manifest, prepared when missing (a fresh clone) or out of date (an
+    # edited model), before the definitions read it.
+    prepare_if_stale()
+    from ..definitions import build_definitions
+    from ..defs.ingestion.assets import LOAD_KEYS
+    from ..defs.operations.planning import plan_build
+
+    defs = build_definitions()
+    if event_logger:
+        # the loggers of a Definitions replace Dagster's console logger in its jobs; a run
+        # starts those its run config names
+        events = dg.Definitions(loggers={"events": _python_logger(event_logger)})
+        defs = dg.Definitions.merge(defs, events)
+        run_config = {"loggers": {"events": {}}}
+    else:
+        level = "WARNING" if verbose else "CRITICAL"
+        run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    job = defs.resolve_job_def("daily_refresh")
+    instance = (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+    result = RefreshResult(success=False, seconds=0.0, landing=str(settings.landing_dir()))
+    # 1. the load (every raw asset and the audit's outputs), 2. the build it calls for
+    load = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        asset_selection=sorted(LOAD_KEYS),
+    )
+    _collect(result, load, instance)
+    if load.success:
+        plan = plan_build(
+            settings.warehouse_path(),
+            settings.publish_dir(),
+            everything=full_refresh,
+        )
+        result.build_plan = plan.describe()
+        logging.getLogger("crmwh").info(f"build plan: {result.build_plan}")
+        if plan.selection:
+            config = dict(run_config)
+            if plan.models:
+                config["ops"] = {"dbt_models": {"config": {"full_refresh": full_refresh}}}
+            build = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config=config,
+                asset_selection=sorted(plan.selection),
+            )
+            _collect(result, build, instance)
     _read_audit(result)
     _read_publication(result)
     result.seconds = time.monotonic() - started

@@ -53,6 +53,13 @@ AUDIT_DDL = (
         rule varchar not null,
         severity varchar not null
     )""",
+    # One row per good build of the dbt models: what they were built from (lib/build_state.py).
+    """create table if not exists audit.marts_builds (
+        build_id varchar primary key,
+        run_id varchar not null,
+        finished_at timestamp not null,
+        state varchar not null
+    )""",
     """create table if not exists audit.batch_loads (
         batch_date date primary key,
         fingerprint varchar not null,

@@ -82,6 +82,9 @@ AUDIT_SPECS = [
     )
 ]
 
+LOAD_KEYS = frozenset(spec.key for spec in RAW_SPECS + AUDIT_SPECS)
+"""The assets of the load: the first run of every refresh (defs/operations/planning.py)."""
+
 CHECK_SPECS = [
     *(
         dg.AssetCheckSpec(

@@ -6,14 +6,15 @@ import dagster as dg
 
 from ...lib import settings
 from ...lib.landing import discover_batches
-from ..operations.jobs import daily_refresh
+from ..operations.jobs import daily_refresh, load_request
 
 
 @dg.sensor(
     job=daily_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
 )
 def new_batch_sensor(context: dg.SensorEvaluationContext):
-    """Each batch folder triggers one run, also when it arrives late (an older export date)."""
+    """Each batch folder triggers one load, also when it arrives late (an older export
+    date); build_after_load (defs/operations/jobs.py) then requests the build."""
     landing = settings.landing_dir()
     if not landing.is_dir():
         return dg.SkipReason(f"landing folder {landing} does not exist")
@@ -23,4 +24,4 @@ def new_batch_sensor(context: dg.SensorEvaluationContext):
     if not new:
         return dg.SkipReason("no new batch folder")
     context.update_cursor(json.dumps(sorted(names | seen)))
-    return dg.RunRequest(run_key="batches:" + ",".join(new), tags={"crmwh/batches": ",".join(new)})
+    return load_request(run_key="batches:" + ",".join(new), tags={"crmwh/batches": ",".join(new)})

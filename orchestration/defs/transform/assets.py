@@ -8,9 +8,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ...lib.build_state import current_state, record_build
 from ...lib.console import report_progress
 from ...lib.dbt_wrapper import as_parent
 from ...lib.faults import crash_point
+from ...lib.warehouse import connect
 from ..resources import WarehouseResource
 from .project import dbt_cli, dbt_project
 
@@ -35,13 +37,23 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
 
 
+class DbtBuildConfig(dg.Config):
+    """`full_refresh`: rebuild the incremental models from scratch (`dbt build
+    --full-refresh`; `crmwh refresh --full-refresh`)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    config: DbtBuildConfig,
 ):
     """`dbt build` of the selected models: each model, then its tests as asset checks.
 
@@ -49,11 +61,19 @@ def dbt_models(
     at the end of the stream: the step fails and nothing downstream (the publication) runs.
     The warehouse resource holds the refresh lock while dbt writes. dbt is started through
     `crmwh-dbt` (lib/dbt_wrapper.py), so that it dies with this process."""
+    from ..operations.planning import builds_every_change
+
+    # Whether this build, when it succeeds, is a good build of the warehouse's state
+    # (recorded below, lib/build_state.py; the run holds the refresh lock throughout).
+    complete = builds_every_change(warehouse.file, set(context.selected_asset_keys))
     # dbt unit tests check the models' logic on fixed inputs, not the data: they run in the
     # test suite (tests/test_dbt_unit_tests.py), not in every refresh.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     with as_parent():
         invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"],
+            args,
             context=context,
             target_path=dbt_target_of(warehouse.file),
         )
@@ -88,6 +108,14 @@ def dbt_models(
                     progress["tests_failed"] += 1 if failed else 0
             report_progress("dbt", **progress)
             yield event
+        # dagster-dbt raised above if dbt failed: here every selected model and test passed
+        if complete:
+            con = connect(warehouse.file)
+            try:
+                build_id = record_build(con, current_state(con), context.run.run_id)
+            finally:
+                con.close()
+            context.log.info(f"recorded build {build_id} of the marts")
     finally:
         # A failed step must not leave dbt running: it would hold the warehouse's write lock.
         if invocation.process.poll() is None:

@@ -25,20 +25,10 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.lib import settings
+from orchestration.lib.build_state import PROJECT_FILES
 from orchestration.lib.dbt_wrapper import wrapper_executable
 
 log = logging.getLogger("crmwh")
-
-DBT_SOURCES = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "packages.yml",
-    "models",
-    "macros",
-    "seeds",
-    "tests",
-    "analyses",
-)
 
 
 def _dbt_on_path() -> None:
@@ -62,7 +52,7 @@ def manifest_is_current(project: DbtProject = dbt_project) -> bool:
     if not project.manifest_path.exists():
         return False
     prepared = project.manifest_path.stat().st_mtime
-    for name in DBT_SOURCES:
+    for name in PROJECT_FILES:
         path = project.project_dir / name
         paths = [path] if path.is_file() else path.rglob("*") if path.is_dir() else []
         if any(p.stat().st_mtime > prepared for p in paths):
