@@ -23,8 +23,15 @@
     first new day, or the earliest day touched by a batch loaded since the last build
     (history rows, fx rates, or deals whose deletion/source/pipeline/creation changed), or
     a stored day a changed deal record's assumed row may move (v1.3).
-    The pre-hook deletes those days; the model appends them again.
+    The pre-hook deletes those days; the model appends them again. The first day is worked
+    out once, when the model compiles, before the pre-hook runs: worked out again after the
+    delete, it would see fewer stored days, come out earlier and append some days twice.
 #}
+
+{%- set recompute_from = none -%}
+{%- if is_incremental() and execute -%}
+    {%- set recompute_from = run_query(pipeline_snapshot_recompute_from()).columns[0].values()[0] -%}
+{%- endif %}
 
 with
 
@@ -52,7 +59,7 @@ bounds as (
     select
         {% if is_incremental() -%}
         greatest(
-            ({{ pipeline_snapshot_recompute_from() }}),
+            {{ "cast(null as date)" if recompute_from is none else "cast('" ~ recompute_from ~ "' as date)" }},
             min({{ to_reporting_date('created_at') }})
         ) as first_day,
         {%- else -%}
