@@ -29,7 +29,9 @@
 #}
 
 {%- set recompute_from = none -%}
-{%- if is_incremental() and execute -%}
+{#- only when dbt builds it: `dbt docs generate` compiles it too, against a publication
+    that holds the marts alone -#}
+{%- if is_incremental() and execute and flags.WHICH in ('run', 'build') -%}
     {%- set recompute_from = run_query(pipeline_snapshot_recompute_from()).columns[0].values()[0] -%}
 {%- endif %}
 
