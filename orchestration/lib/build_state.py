@@ -181,17 +181,22 @@ def publication_behind(last: Build | None, publish_dir: Path) -> bool:
     return last is None or publication is None or publication.build_id != last.build_id
 
 
+def read_changes(warehouse: Path) -> tuple[Build | None, Changes]:
+    """The warehouse's last good build and what changed since (read-only)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        last = last_build(con)
+        return last, changes_since(last, current_state(con))
+    finally:
+        con.close()
+
+
 def up_to_date(warehouse: Path, publish_dir: Path) -> str | None:
     """When the marts and the publication are of the warehouse's current state: why (one
     line); else None. Read-only."""
     if not warehouse.exists():
         return None
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        last = last_build(con)
-        changes = changes_since(last, current_state(con))
-    finally:
-        con.close()
+    last, changes = read_changes(warehouse)
     if not changes.nothing or publication_behind(last, publish_dir):
         return None
     return changes.reason

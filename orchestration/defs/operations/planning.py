@@ -33,14 +33,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ...lib.build_state import (
-    Changes,
-    changes_since,
-    current_state,
-    last_build,
-    publication_behind,
-)
-from ...lib.warehouse import connect
+from ...lib.build_state import Changes, publication_behind, read_changes
 from ..ingestion.assets import LOAD_KEYS, RAW_KEYS
 from ..serving.assets import PUBLISHED_MARTS
 from ..transform.assets import dbt_models
@@ -110,12 +103,7 @@ def plan_build(warehouse: Path, publish_dir: Path, *, everything: bool = False) 
     if everything:
         changes, behind = Changes(everything=True, reason="a full refresh was asked for"), True
     else:
-        con = connect(warehouse, read_only=True)
-        try:
-            last = last_build(con)
-            changes = changes_since(last, current_state(con))
-        finally:
-            con.close()
+        last, changes = read_changes(warehouse)
         behind = publication_behind(last, publish_dir)
     models = models_to_build(changes)
     selection = set(models)
@@ -129,9 +117,5 @@ def builds_every_change(warehouse: Path, selected: set[dg.AssetKey]) -> bool:
     since the last good build, so that its success may be recorded as a good build (a
     hand-picked subset in the Dagster UI may not be: then nothing is recorded and the next
     refresh builds what is still pending)."""
-    con = connect(warehouse, read_only=True)
-    try:
-        changes = changes_since(last_build(con), current_state(con))
-    finally:
-        con.close()
+    _, changes = read_changes(warehouse)
     return models_to_build(changes) <= selected
