@@ -12,7 +12,7 @@ import os
 import signal
 
 POINTS = (
-    "load:parsed",  # every pending batch read and verified, warehouse not opened yet
+    "load:parsed",  # a pending batch read and verified, nothing of it written yet
     "load:written",  # a batch written in its open transaction, not audited yet
     "audit:decided",  # the audit passed a batch, its transaction not committed yet
     "load:committed",  # the first batch committed, more batches to go

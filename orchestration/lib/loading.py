@@ -1,8 +1,9 @@
 """Loading export batches from the landing folder into the raw schema of the warehouse.
 
-Every batch that is new or changed since it was accepted is read and verified first (a
-file that breaks the contract refuses its batch before the warehouse is opened). Then each
-batch, oldest export date first, is accepted or refused in one transaction of its own:
+Every batch that is new or changed since it was accepted is read and verified, one batch at
+a time, oldest export date first (a file that breaks the contract refuses its batch before
+anything of it is written; only one batch's records are in memory at once). Then the batch
+is accepted or refused in one transaction of its own:
 its earlier version is replaced in raw, the audit decides (lib/audit/), and the
 transaction commits only when the batch passes. A refused batch leaves raw and the audit
 tables exactly as they were, its earlier accepted version included; the other batches of
@@ -12,8 +13,9 @@ the refresh are decided on their own.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,8 +160,27 @@ def load_landing(
     for name, refusal in scan.refused_batches().items():
         auditor.refuse(name, refusal)
         progress(f"refused batch {name}: {refusal}")
-    pending: list[ParsedBatch] = []
-    for batch in scan.batches:
+    auditor.result.unknown_names = list(report.ignored_files)
+    read = _read_pending(scan.batches, known, auditor, report, progress)
+    read_any = _accept(warehouse, read, auditor, report, progress)
+    report.audit = auditor.finish(
+        None
+        if not read_any and not report.refusals and not report.ignored_files
+        else (report_dir or warehouse.parent / "audit_reports")
+    )
+    return report
+
+
+def _read_pending(
+    batches: list[Batch],
+    known: dict[str, str],
+    auditor: Auditor,
+    report: LoadReport,
+    progress: Callable[[str], None],
+) -> Iterator[ParsedBatch]:
+    """Each new or changed batch, read and verified, one at a time (oldest first): a batch's
+    files are in memory only while it is accepted or refused, never the whole landing."""
+    for batch in batches:
         if batch.name in report.audit.refused:
             continue
         try:
@@ -169,37 +190,35 @@ def load_landing(
                 continue
             batch.check_names()
             progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
-            pending.append(read_batch(batch, fingerprint))
+            parsed = read_batch(batch, fingerprint)
         except BatchRefused as refusal:
             auditor.refuse(batch.name, refusal)
             progress(f"refused batch {batch.name}: {refusal}")
-    auditor.result.unknown_names = list(report.ignored_files)
+            continue
+        crash_point("load:parsed")
+        yield parsed
     if report.skipped:
         progress(f"{len(report.skipped)} batch(es) already loaded and unchanged")
-    crash_point("load:parsed")
-    if pending:
-        _accept(warehouse, pending, auditor, report, progress)
-    report.audit = auditor.finish(
-        None
-        if not pending and not report.refusals and not report.ignored_files
-        else (report_dir or warehouse.parent / "audit_reports")
-    )
-    return report
 
 
 def _accept(
     warehouse: Path,
-    pending: list[ParsedBatch],
+    pending: Iterator[ParsedBatch],
     auditor: Auditor,
     report: LoadReport,
     progress: Callable[[str], None],
-) -> None:
+) -> bool:
+    """Accept or refuse each batch `pending` yields, each in its own transaction; the
+    warehouse is opened at the first one (not at all when none). Whether any batch came."""
+    first = next(pending, None)
+    if first is None:
+        return False
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con = connect(warehouse)
     in_transaction = False
     try:
         ensure_layout(con)
-        for parsed in pending:
+        for parsed in itertools.chain([first], pending):
             day, name = parsed.batch.date, parsed.batch.name
             con.execute("begin transaction")
             in_transaction = True
@@ -234,3 +253,4 @@ def _accept(
         raise
     finally:
         con.close()
+    return True
