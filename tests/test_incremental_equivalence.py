@@ -7,8 +7,10 @@ incremental warehouse W is refreshed after every arrival on a landing folder tha
 2. out of order: 2026-11-24 (a later date first, 22 and 23 skipped), then 2026-11-22;
 3. a late batch: 2026-11-23, an earlier date arriving after the latest one was loaded;
 4. a corrected batch: 2026-11-23 re-delivered with changed content (a deal's amount and
-   stage in its history row and its record, a call's outcome, a support ticket's status;
-   the manifest's checksums follow, as in a real re-delivery);
+   stage in its history row and its record, a call's outcome, a support ticket's status,
+   and an activity withdrawn: no other batch has it, so it must vanish from the marts,
+   which the incremental delta models delete explicitly; the manifest's checksums and
+   record counts follow, as in a real re-delivery);
 5. a deletion: a batch 2026-11-25 holding only the deals and contacts snapshots, in which an
    open deal and a contact of 2026-11-24 are missing (deleted: docs/exports.md).
 
@@ -28,6 +30,7 @@ import hashlib
 import io
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,8 +102,9 @@ def _ids(path: Path, key: str) -> set[str]:
     return {r[f.column(key)] for r in f.rows if len(r) > f.column(key)}
 
 
-def _refresh_manifest(batch: Path, *files: str) -> None:
-    """A re-delivered batch comes with its own manifest: new checksums (same row counts)."""
+def _refresh_manifest(batch: Path, *files: str, removed: dict[str, int] | None = None) -> None:
+    """A re-delivered batch comes with its own manifest: new checksums, and record counts
+    less the records `removed` from a file."""
     manifest = batch / "_manifest.json"
     if not manifest.exists():
         return
@@ -108,6 +112,8 @@ def _refresh_manifest(batch: Path, *files: str) -> None:
     for file in files:
         if file in data["files"]:
             data["files"][file]["sha256"] = hashlib.sha256((batch / file).read_bytes()).hexdigest()
+            if data["files"][file].get("rows") is not None:
+                data["files"][file]["rows"] -= (removed or {}).get(file, 0)
     manifest.write_text(json.dumps(data, indent=2) + "\n")
 
 
@@ -115,10 +121,14 @@ OTHER_OUTCOME = {"connected": "no_answer", "no_answer": "connected", "voicemail"
 OTHER_STATUS = {"solved": "closed", "closed": "solved", "open": "pending", "pending": "open"}
 
 
-def correct(batch: Path, later: Path) -> dict[str, tuple[str, str]]:
+def correct(
+    batch: Path, later: Path, in_marts: Callable[[str], bool] = lambda _: True
+) -> dict[str, tuple[str, str]]:
     """Change records of `batch` that no later batch (`later`) overrides: an open deal's
     history row (amount and stage, the deal's record following), a call's outcome, a
-    ticket's status. Returns {what: (id, new value)} to check that W took the change."""
+    ticket's status; and withdraw an activity that no other batch of the landing holds
+    (one `in_marts` says the marts hold now). Returns {what: (id, new value)} to check
+    that W took the change (the withdrawn activity's value is empty)."""
     changed: dict[str, tuple[str, str]] = {}
     stages = CsvFile.read(batch / "crm" / "pipeline_stages.csv")
     s_id, s_pipe, s_type = (stages.column(c) for c in ("stage_id", "pipeline_id", "stage_type"))
@@ -170,6 +180,27 @@ def correct(batch: Path, later: Path) -> dict[str, tuple[str, str]]:
                 changed["activity outcome"] = (row[a_id], row[a_outcome])
                 break
     assert "activity outcome" in changed, "no call to correct"
+    # withdrawn: an activity of this batch only (an incremental model keyed by the new
+    # rows alone would keep it)
+    elsewhere: set[str] = set()
+    for other in batch.parent.iterdir():
+        if other != batch:
+            elsewhere |= _ids(other / "crm" / "activities.csv", "activity_id")
+    counts: dict[str, int] = {}
+    for row in activities.rows:
+        counts[row[a_id]] = counts.get(row[a_id], 0) + 1
+    for row in activities.rows:
+        if (
+            row[a_id] != changed["activity outcome"][0]
+            and row[a_id] not in elsewhere
+            and counts[row[a_id]] == 1
+            and row[a_id].strip()
+            and in_marts(row[a_id])
+        ):
+            activities.rows.remove(row)
+            changed["activity withdrawn"] = (row[a_id], "")
+            break
+    assert "activity withdrawn" in changed, "no activity to withdraw"
     activities.write()
 
     tickets = batch / "support" / "tickets.jsonl"
@@ -195,6 +226,7 @@ def correct(batch: Path, later: Path) -> dict[str, tuple[str, str]]:
         "crm/deal_history.csv",
         "crm/activities.csv",
         "support/tickets.jsonl",
+        removed={"crm/activities.csv": 1},
     )
     return changed
 
@@ -359,12 +391,21 @@ def run_scenario(root: Path) -> Scenario:
             return
         compare("late batch")
         # 4. a corrected batch: 2026-11-23 again, with changed content
-        changed = correct(landing / "2026-11-23", landing / "2026-11-24")
+        changed = correct(
+            landing / "2026-11-23",
+            landing / "2026-11-24",
+            lambda activity: bool(
+                _value(
+                    warehouse, "select 1 from marts.fct_activities where activity_id = ?", activity
+                )
+            ),
+        )
         if not arrive_and_refresh("corrected batch", "2026-11-23"):
             return
         deal, stage = changed["deal stage"]
         activity, outcome = changed["activity outcome"]
         ticket, status = changed["ticket status"]
+        withdrawn, _ = changed["activity withdrawn"]
         took = {
             "deal stage": _value(
                 warehouse,
@@ -391,6 +432,10 @@ def run_scenario(root: Path) -> Scenario:
             for what, rows in took.items()
             if not rows
         ]
+        if _value(warehouse, "select 1 from marts.fct_activities where activity_id = ?", withdrawn):
+            result.problems["corrected batch"].append(
+                f"the activity {withdrawn} withdrawn by the corrected batch is still in the marts"
+            )
         compare("corrected batch")
         # 5. a deletion: a later snapshot without a deal and a contact
         deleted = deletion_batch(landing / "2026-11-24", source / DELETION_BATCH)

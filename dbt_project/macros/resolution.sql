@@ -40,6 +40,16 @@
     {%- if contract.kind == 'snapshot' -%}
         {{ resolve_snapshot(relation, contract) }}
     {%- elif contract.kind == 'delta' -%}
+        {#- a delta file's base model is an incremental table (see resolve_delta), in a
+            schema of its own: its rows carry a load time (_loaded_through_at), and the
+            `staging` schema holds only what the set of batches decides -#}
+        {{ config(
+            schema='staging_delta',
+            materialized='incremental',
+            incremental_strategy='append',
+            on_schema_change='fail',
+            post_hook="{% if is_incremental() %}{{ delete_stale_delta_versions('" ~ source_name ~ "', '" ~ table_name ~ "') }}{% endif %}",
+        ) }}
         {{ resolve_delta(relation, contract) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ ": meta.contract.kind must be snapshot or delta, not " ~ contract.kind) }}
@@ -114,10 +124,13 @@
 {# The records the audit loaded from one raw table: neither quarantined nor removed as a
    later identical copy of a record of the same file (audit.findings, severity `dedupe`).
    The audit is the one home of which copy of a record is kept (expectations/sql.py). #}
-{% macro audit_loaded_records(relation, contract) -%}
+{% macro audit_loaded_records(relation, contract, restriction=none) -%}
     select raw_records.*
     from {{ relation }} as raw_records
     where {{ _key_not_null(contract.key, 'raw_records') }}
+        {%- if restriction %}
+        and {{ restriction }}
+        {%- endif %}
         and not exists (
             select 1
             from {{ source('audit', 'quarantine') }} as quarantine
@@ -148,7 +161,7 @@
 {%- endmacro %}
 
 
-{% macro _versions_ranked(relation, contract) -%}
+{% macro _versions_ranked(relation, contract, restriction=none) -%}
     select
         loaded_records.*,
         row_number() over (
@@ -156,23 +169,140 @@
             order by {{ _version_order(contract) }}
         ) as version_rank
     from (
-        {{ audit_loaded_records(relation, contract) }}
+        {{ audit_loaded_records(relation, contract, restriction) }}
     ) as loaded_records
 {%- endmacro %}
 
 
+{#
+    A delta file's base model: one row per key, the winner among the loaded records of
+    every batch, plus `_loaded_through_at`, the latest audit.file_loads loaded_at of the
+    export file when the row was computed (the model's watermark, build metadata: rows
+    computed in different builds carry different values; `--full-refresh` gives all rows
+    the same one).
+
+    Incremental (an incremental table, `append` plus the post-hook
+    delete_stale_delta_versions; `--full-refresh` rebuilds it from raw). Delta files are
+    append-mostly: a daily batch brings a small share of the keys. An incremental build
+    recomputes the winner of exactly the keys that may have changed since the model's
+    watermark W (the greatest stored `_loaded_through_at`):
+
+    - the changed loads: the (batch_date, file) rows of audit.file_loads of this file
+      with loaded_at after W (a new or late batch, a corrected batch re-delivered in its
+      place, a batch whose records the audit decided again, e.g. quarantined as superseded
+      copies because of a later batch);
+    - touched keys: every key with a raw record (any, quarantined included) in a changed
+      load's batch; every stored key whose winner came from a changed load's batch (it
+      may now be quarantined, superseded, changed or gone from the re-delivered batch);
+      every stored key whose winner's batch is no longer in audit.file_loads;
+    - each touched key is resolved again over all its loaded records of every batch (the
+      same ranking as a full build) and appended with the new watermark; a touched key
+      without a loaded record any more is not appended.
+
+    The post-hook then deletes each stored row that is no longer a winner: an older row of
+    a key appended again, a row whose batch was loaded or decided again after the row was
+    computed, a row whose batch is no longer loaded. That covers the keys that vanish
+    (re-delivered without them, quarantined, ...), which an append or delete+insert keyed
+    by the new rows would keep.
+
+    Blind spots (run with --full-refresh after them): a change of raw or of the audit's
+    decisions (quarantine, findings) that does not move the file's loaded_at (only the
+    loader and the audit write them, and both move it). A change of this resolution's
+    logic or of the contract changes the dbt project, and the refresh then rebuilds
+    everything from scratch on its own (orchestration/defs/operations/planning.py).
+#}
 {% macro resolve_delta(relation, contract) -%}
-    with versions_ranked as (
+    {%- set file_loads = source('audit', 'file_loads') -%}
+    {%- set incremental = is_incremental() -%}
+    with
+    {% if incremental -%}
+    changed_loads as (
+        select batch_date
+        from {{ file_loads }}
+        where source_file = '{{ contract.file }}'
+            and (
+                (select max(_loaded_through_at) from {{ this }}) is null
+                or loaded_at > (select max(_loaded_through_at) from {{ this }})
+            )
+    ),
+
+    touched_keys as (
+        select {{ _key_list(contract.key) }}
+        from {{ relation }}
+        where {{ _key_not_null(contract.key) }}
+            and _batch_date in (select batch_date from changed_loads)
+        union
+        select {{ _key_list(contract.key) }}
+        from {{ this }}
+        where _batch_date in (select batch_date from changed_loads)
+        union
+        select {{ _key_list(contract.key, 'stored') }}
+        from {{ this }} as stored
+        where not exists (
+            select 1
+            from {{ file_loads }} as file_loads
+            where file_loads.source_file = '{{ contract.file }}'
+                and file_loads.batch_date = stored._batch_date
+        )
+    ),
+
+    {% endif -%}
+    versions_ranked as (
+        {%- if incremental %}
+        {%- set restriction -%}
+            exists (
+                select 1
+                from touched_keys
+                where {{ _key_join(contract.key, 'touched_keys', 'raw_records') }}
+            )
+        {%- endset %}
+        {{ _versions_ranked(relation, contract, restriction) }}
+        {%- else %}
         {{ _versions_ranked(relation, contract) }}
+        {%- endif %}
     ),
 
     final as (
-        select *
+        select
+            versions_ranked.*,
+            (
+                select max(loaded_at)
+                from {{ file_loads }}
+                where source_file = '{{ contract.file }}'
+            ) as _loaded_through_at
         from versions_ranked
         where version_rank = 1
     )
 
     select * from final
+{%- endmacro %}
+
+
+{# The post-hook of a delta file's incremental base model (see resolve_delta): deletes
+   the stored rows that are no longer winners once the touched keys were appended again. #}
+{% macro delete_stale_delta_versions(source_name, table_name) -%}
+    {%- set contract = source_contract(source_name, table_name) -%}
+    {%- set file_loads = source('audit', 'file_loads') -%}
+    delete from {{ this }} as stored
+    where exists (
+            select 1
+            from {{ this }} as newer
+            where {{ _key_join(contract.key, 'newer', 'stored') }}
+                and newer._loaded_through_at > stored._loaded_through_at
+        )
+        or exists (
+            select 1
+            from {{ file_loads }} as file_loads
+            where file_loads.source_file = '{{ contract.file }}'
+                and file_loads.batch_date = stored._batch_date
+                and file_loads.loaded_at > stored._loaded_through_at
+        )
+        or not exists (
+            select 1
+            from {{ file_loads }} as file_loads
+            where file_loads.source_file = '{{ contract.file }}'
+                and file_loads.batch_date = stored._batch_date
+        )
 {%- endmacro %}
 
 

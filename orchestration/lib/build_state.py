@@ -183,7 +183,7 @@ def publication_behind(last: Build | None, publish_dir: Path) -> bool:
 
 def read_changes(warehouse: Path) -> tuple[Build | None, Changes]:
     """The warehouse's last good build and what changed since (read-only)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config())
     try:
         last = last_build(con)
         return last, changes_since(last, current_state(con))

@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import settings
 from .build_state import last_build
 from .failures import PathNotUsable, PublicationError
 from .faults import crash_point
@@ -156,7 +157,7 @@ def _build(working: Path, folder: Path, run_id: str) -> dict:
 
     (folder / PARQUET_DIR).mkdir(parents=True)
     target = folder / DATABASE_FILE
-    con = duckdb.connect(str(working), read_only=True)
+    con = duckdb.connect(str(working), read_only=True, config=settings.duckdb_config())
     try:
         source = con.execute("select current_database()").fetchall()[0][0]
         marts = [

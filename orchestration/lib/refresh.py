@@ -384,9 +384,7 @@ def _run(
         result.build_plan = plan.describe()
         logging.getLogger("crmwh").info(f"build plan: {result.build_plan}")
         if plan.selection:
-            config = dict(run_config)
-            if plan.models:
-                config["ops"] = {"dbt_models": {"config": {"full_refresh": full_refresh}}}
+            config = {**run_config, **plan.run_config()}
             build = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,

@@ -5,7 +5,8 @@ Environment variables override the defaults, which work from a clean clone:
 `warehouse/crm.duckdb`), both relative to the project root unless absolute;
 `CRMWH_PUBLISH_DIR` (default: `published/` beside the warehouse file) where BI tools read
 the published marts; `CRMWH_LOCK_TIMEOUT` (seconds, default 600) how long a refresh waits
-for another one of the same warehouse before giving up.
+for another one of the same warehouse before giving up; `CRMWH_MEMORY_LIMIT` (default
+`1GB`) the memory limit of every DuckDB database the pipeline opens, dbt's included.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ DEFAULTS = {
     "CRMWH_WAREHOUSE": "warehouse/crm.duckdb",
 }
 DEFAULT_LOCK_TIMEOUT = 600
+# DuckDB's own default is 80 % of the machine's memory, which it fills with cached pages: the
+# loader's, the publisher's and dbt's databases each took 1-1.7 GiB at scale 100. Operators
+# past the limit spill to disk (in the warehouse folder's .tmp).
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def _resolve_path(value: str) -> Path:
@@ -59,11 +64,25 @@ def lock_timeout() -> float:
     return max(seconds, 0.0)
 
 
+def memory_limit() -> str:
+    """The memory limit of every DuckDB database the pipeline opens (DuckDB's syntax:
+    `1GB`, `512MB`, `50%`)."""
+    return os.environ.get("CRMWH_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
+def duckdb_config() -> dict[str, str]:
+    """The configuration of every DuckDB database the pipeline opens (dbt's: profiles.yml
+    reads CRMWH_MEMORY_LIMIT, exported by `export_environment`)."""
+    return {"memory_limit": memory_limit()}
+
+
 def export_environment() -> None:
-    """Make the resolved absolute paths visible to child processes (dbt reads
-    CRMWH_WAREHOUSE in profiles.yml) and to the resources (dg.EnvVar, defs/resources.py).
+    """Make the resolved absolute paths and the memory limit visible to child processes
+    (dbt reads CRMWH_WAREHOUSE and CRMWH_MEMORY_LIMIT in profiles.yml) and to the resources
+    (dg.EnvVar, defs/resources.py).
     An unset CRMWH_PUBLISH_DIR stays unset: its default follows the warehouse."""
     os.environ["CRMWH_LANDING"] = str(landing_dir())
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
+    os.environ["CRMWH_MEMORY_LIMIT"] = memory_limit()
     if os.environ.get("CRMWH_PUBLISH_DIR"):
         os.environ["CRMWH_PUBLISH_DIR"] = str(publish_dir())

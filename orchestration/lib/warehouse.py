@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import settings
 from .contract import FILES
 
 AUDIT_DDL = (
@@ -72,7 +73,7 @@ AUDIT_DDL = (
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    return duckdb.connect(str(path), read_only=read_only, config=settings.duckdb_config())
 
 
 def ensure_layout(con: duckdb.DuckDBPyConnection) -> None:

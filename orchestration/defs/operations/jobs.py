@@ -70,5 +70,6 @@ def build_after_load(context: dg.RunStatusSensorContext):
     return dg.RunRequest(
         run_key=f"build-after:{load.run_id}",
         asset_selection=sorted(plan.selection),
+        run_config=plan.run_config(),
         tags={"crmwh/build-plan": plan.describe()[:200]},
     )

@@ -7,10 +7,11 @@ A refresh is two runs of the `daily_refresh` job, each with an asset selection:
 2. the build, when `plan_build` finds something to do: the dbt models downstream of the
    raw assets whose loads changed (lib/build_state.py says which), of the as-of model when
    the as-of date moved, and of the models that read the audit's file loads themselves
-   (the incremental pipeline snapshot); everything when there is no earlier good build or
-   the dbt project changed; plus `published/marts` (downstream of any mart, or alone when
-   the current publication is not of the last good build, e.g. after a crash between the
-   build and the publication).
+   (the incremental pipeline snapshot); everything, from scratch (`dbt build
+   --full-refresh`, the incremental models too), when there is no earlier good build or the
+   dbt project changed (an incremental model's SQL may have); plus `published/marts`
+   (downstream of any mart, or alone when the current publication is not of the last good
+   build, e.g. after a crash between the build and the publication).
 
 `crmwh refresh` runs both in-process (lib/refresh.py), and stops before either when the
 landing holds no new or changed batch and the publication is of the last good build.
@@ -67,6 +68,19 @@ class BuildPlan:
     @property
     def models(self) -> frozenset[dg.AssetKey]:
         return self.selection & DBT_KEYS
+
+    @property
+    def full_refresh(self) -> bool:
+        """Rebuild the incremental models from scratch too: there is no good build to add
+        to, or the dbt project changed (an incremental model's SQL may have), or it was
+        asked for."""
+        return self.changes.everything and bool(self.models)
+
+    def run_config(self) -> dict:
+        """The build run's config: `dbt build --full-refresh` when `full_refresh`."""
+        if not self.full_refresh:
+            return {}
+        return {"ops": {"dbt_models": {"config": {"full_refresh": True}}}}
 
     def describe(self) -> str:
         if not self.selection:
