@@ -76,14 +76,19 @@ def _generate(args: argparse.Namespace) -> int:
     from synthetic_exports import generate
 
     started = time.monotonic()
-    summary = generate(
-        Path(args.out),
-        seed=args.seed,
-        days=args.days,
-        batches=args.batches,
-        scale=args.scale,
-        dirty=args.dirty,
-    )
+    try:
+        summary = generate(
+            Path(args.out),
+            seed=args.seed,
+            days=args.days,
+            batches=args.batches,
+            scale=args.scale,
+            dirty=args.dirty,
+            layouts=tuple(v.strip() for v in (args.layout or "").split(",") if v.strip()),
+        )
+    except ValueError as e:
+        print(f"crmwh generate: {e}", file=sys.stderr)
+        return 2
     print(summary)
     print(f"generated in {time.monotonic() - started:.1f} s")
     return 0
@@ -198,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--scale", type=float, default=1.0, help="1 = about 10 reps over 18 months")
     gen.add_argument(
         "--dirty", action="store_true", help="inject the contract's dirt, with a dirt log"
+    )
+    gen.add_argument(
+        "--layout",
+        help="comma-separated vendors whose export files replace the neutral files of their "
+        "domain (e.g. salesforce,stripe,zendesk,mailchimp); see README 'Vendor exports'",
     )
     gen.set_defaults(func=_generate)
 

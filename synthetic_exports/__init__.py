@@ -45,10 +45,19 @@ def generate(
     scale: float = 1.0,
     dirty: bool = False,
     dirt_log: Path | None = None,
+    layouts: tuple[str, ...] = (),
 ) -> GenerateSummary:
+    """Write the company's batches into `out`; `layouts` (vendor names, e.g. `("salesforce",
+    "stripe")`) replace the neutral files of each vendor's domain by the vendor's export
+    files (orchestration/lib/adapters), converted from the neutral ones."""
     out = Path(out)
     if batches < 1 or days < 30 or scale <= 0:
         raise ValueError("batches >= 1, days >= 30 and scale > 0 are required")
+    vendor_layouts = _resolve_layouts(layouts)
+    if vendor_layouts and dirty:
+        raise ValueError(
+            "--layout writes clean data only: the dirt is defined on the neutral files"
+        )
     if dirty and dirt_log is None:
         dirt_log = out.parent / f"{out.name}.dirt_log.json"
     if out.exists():
@@ -72,6 +81,18 @@ def generate(
     support.run(w)
 
     counts = landing.close()
+    if vendor_layouts:
+        from orchestration.lib.adapters.writing import write_layout
+
+        for day in tl.batch_dates:
+            batch_counts = counts.setdefault(day.isoformat(), {})
+            for lay in vendor_layouts:
+                replaced = {vf.target for vf in lay.files} | {
+                    m.target for m in lay.missing if not m.supply
+                }
+                for target in replaced:
+                    batch_counts.pop(target, None)
+                batch_counts.update(write_layout(out / day.isoformat(), lay))
     if dirt_log is not None:
         dirt.write(Path(dirt_log), scale, days, batches)
     return GenerateSummary(
@@ -81,3 +102,26 @@ def generate(
         dirt_log=Path(dirt_log) if dirt_log is not None else None,
         dirt_counts=dirt.counts() if dirt_log is not None else {},
     )
+
+
+def _resolve_layouts(vendors: tuple[str, ...]) -> list:
+    """The layouts of `vendors`, at most one per domain; ValueError naming the problem."""
+    if not vendors:
+        return []
+    from orchestration.lib.adapters import layout
+
+    chosen: dict[str, str] = {}
+    resolved = []
+    for vendor in vendors:
+        try:
+            lay = layout(vendor)
+        except KeyError as e:
+            raise ValueError(e.args[0]) from None
+        if lay.domain in chosen:
+            raise ValueError(
+                f"{chosen[lay.domain]} and {lay.vendor} are both layouts of {lay.domain}: "
+                "choose one per domain"
+            )
+        chosen[lay.domain] = lay.vendor
+        resolved.append(lay)
+    return resolved

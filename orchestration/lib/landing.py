@@ -14,6 +14,12 @@ Every name in the landing folder is checked against the export contract:
   to. A misnamed batch folder refuses the batch it would be (decided: refused rather than
   only reported, like a misnamed file).
 
+A file of a domain folder that is not a contract file may be a vendor's native export
+(Salesforce's `Opportunity.csv`, Stripe's `unified_payments.csv`): `adapters.detect` matches
+it against the vendor layouts by its header, so it provides its contract file (or, looking
+like a vendor export that matches no layout, refuses its batch). The landing's
+`crmwh-layouts.toml` may force a domain's layout; it is read, not reported.
+
 Symbolic links are followed: a batch folder, a sub-folder or a file may be a link. A link
 whose target is missing is reported (a contract name: its batch is refused); a link back
 to a folder above it is reported and not followed.
@@ -29,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .adapters.detect import CONFIG_NAMES, VendorPlan, plan_batch, read_config
 from .contract import BY_PATH, FILES
 from .errors import BatchRefused
 
@@ -129,6 +136,10 @@ _KIND_REASON = {
 class Batch:
     date: dt.date
     path: Path
+    # domain -> forced vendor (the landing's crmwh-layouts.toml), or why that file is refused
+    layout_config: dict[str, str] = field(default_factory=dict)
+    config_error: BatchRefused | None = None
+    _plan: VendorPlan | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -136,6 +147,13 @@ class Batch:
 
     def _entries(self) -> list[_Entry]:
         return _walk(self.path)
+
+    def vendor_plan(self) -> VendorPlan:
+        """The vendor export files of this batch (read once: their headers)."""
+        if self._plan is None:
+            files = [e.rel for e in self._entries() if e.kind == "file"]
+            self._plan = plan_batch(self.path, files, self.layout_config)
+        return self._plan
 
     def files(self) -> list[str]:
         """Every regular file of the batch folder (links followed), relative, sorted."""
@@ -147,14 +165,19 @@ class Batch:
         Raises BatchRefused when a name of the batch misspells a contract name (see
         `refusals`): which files the batch has is then not certain."""
         self.check_names()
-        return [f.path for f in FILES if (self.path / f.path).is_file()]
+        vendor = self.vendor_plan().rels
+        return [f.path for f in FILES if (self.path / f.path).is_file() and f.path not in vendor]
 
     def unknown(self) -> list[UnknownName]:
         """The names of this batch outside the contract that do not refuse it, with reasons
         (names relative to the landing folder)."""
         unknown = []
+        plan = self.vendor_plan()
+        read_or_refused = plan.rels | plan.refused_rels
         for e in self._entries():
             if e.rel in KNOWN_FILES and e.kind == "file" or self._refusal(e) is not None:
+                continue
+            if e.rel in read_or_refused:
                 continue
             reason = _KIND_REASON.get(e.kind, "not a file of the export contract: not read")
             unknown.append(UnknownName(f"{self.name}/{e.rel}", reason))
@@ -167,6 +190,9 @@ class Batch:
 
     def _refusal(self, entry: _Entry) -> BatchRefused | None:
         name = f"{self.name}/{entry.rel}"
+        plan = self.vendor_plan()
+        if entry.kind == "file" and entry.rel in plan.rels | plan.refused_rels:
+            return None  # a vendor's file (read), or refused by the detection
         if entry.rel in KNOWN_FILES:
             if entry.kind == "file":
                 return None
@@ -186,8 +212,13 @@ class Batch:
         )
 
     def refusals(self) -> list[BatchRefused]:
-        """One refusal per misnamed file (and per contract name that is a broken link)."""
-        return [r for e in self._entries() if (r := self._refusal(e)) is not None]
+        """One refusal per misnamed file (and per contract name that is a broken link), per
+        vendor export that matches no layout or clashes with another source of its contract
+        file, and the landing's unreadable crmwh-layouts file."""
+        if self.config_error is not None:
+            return [BatchRefused(self.name, f"the landing's {self.config_error}", files=())]
+        misnamed = [r for e in self._entries() if (r := self._refusal(e)) is not None]
+        return misnamed + self.vendor_plan().refusals
 
     def check_names(self) -> None:
         """Raise BatchRefused for the first misnamed file of the batch."""
@@ -250,12 +281,16 @@ def _scan_folders(landing: Path) -> LandingScan:
         raise FileNotFoundError(f"landing folder {landing} does not exist")
     scan = LandingScan(landing)
     names = {p.name for p in landing.iterdir()}
+    try:
+        config, config_error = read_config(landing), None
+    except BatchRefused as e:
+        config, config_error = {}, e
     for p in sorted(landing.iterdir()):
         is_dir = p.is_dir()
         shown = f"{p.name}/" if is_dir else p.name
         if is_dir and _BATCH_NAME.match(p.name):
             try:
-                scan.batches.append(Batch(dt.date.fromisoformat(p.name), p))
+                scan.batches.append(Batch(dt.date.fromisoformat(p.name), p, config, config_error))
             except ValueError:
                 scan.unknown.append(
                     UnknownName(shown, "not a valid date (YYYY-MM-DD): not read; rename it")
@@ -276,6 +311,8 @@ def _scan_folders(landing: Path) -> LandingScan:
             scan.unknown.append(
                 UnknownName(shown, "not a batch folder name (YYYY-MM-DD): not read")
             )
+        elif p.name in CONFIG_NAMES and p.is_file():
+            continue  # the layouts configuration: read above
         elif _BATCH_NAME.match(p.name):
             scan.unknown.append(
                 UnknownName(shown, "named like a batch but not a folder (a broken link?): not read")

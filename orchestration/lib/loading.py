@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .adapters.reading import read_target
 from .audit.auditor import Auditor
+from .audit.report import layouts_of
 from .audit.results import AuditResult
 from .audit.tables import delete_batch
 from .contract import BY_PATH
@@ -40,6 +42,9 @@ class ParsedBatch:
     batch: Batch
     fingerprint: str
     files: list[ParsedFile] = field(default_factory=list)
+    layouts: dict[str, str] = field(default_factory=dict)  # domain -> vendor layout read
+    # contract file -> (vendor file, first and last of its record numbers) in record order
+    vendor_files: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,15 +82,30 @@ class LoadReport:
 
 
 def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:
-    """Parse and verify every contract file of a batch; raises BatchRefused."""
+    """Parse and verify every contract file of a batch, the neutral ones and those a
+    vendor's export files provide (converted by their layout, lib/adapters); raises
+    BatchRefused."""
     parsed = ParsedBatch(batch, fingerprint)
     manifest = read_manifest(batch.path)
+    plan = batch.vendor_plan()
+    parsed.layouts = {domain: lay.vendor for domain, lay in plan.layouts().items()}
     for rel in batch.present_files():
         name = f"{batch.name}/{rel}"
         result = parse_export_file(batch.path / rel, BY_PATH[rel], name)
         if manifest is not None and rel in manifest:
             verify_file(manifest[rel], name, result.records, result.sha256)
         parsed.files.append(result)
+    for target, sources in plan.targets().items():
+        result, per_file = read_target(batch.path, batch.name, target, sources)
+        first = 1
+        for rel, (records, sha256) in per_file.items():
+            if manifest is not None and rel in manifest:
+                verify_file(manifest[rel], f"{batch.name}/{rel}", records, sha256)
+            parsed.vendor_files.setdefault(target, []).append((rel, first, first + records - 1))
+            first += records
+        parsed.files.append(result)
+    order = list(BY_PATH)
+    parsed.files.sort(key=lambda f: order.index(f.spec.path))
     return parsed
 
 
@@ -191,7 +211,8 @@ def _read_pending(
                 report.skipped.append(batch.name)
                 continue
             batch.check_names()
-            progress(f"reading batch {batch.name} ({len(batch.present_files())} files)")
+            files = len(batch.present_files()) + len(batch.vendor_plan().targets())
+            progress(f"reading batch {batch.name} ({files} files)")  # contract files
             parsed = read_batch(batch, fingerprint)
         except BatchRefused as refusal:
             auditor.refuse(batch.name, refusal)
@@ -248,6 +269,8 @@ def _accept(
                 in_transaction = False
                 crash_point("load:committed")
                 report.loaded.append(name)
+                if parsed.layouts:
+                    layouts_of(auditor.result)[name] = (dict(parsed.layouts), parsed.vendor_files)
                 report.records[name] = {f.spec.path: f.records for f in parsed.files}
                 report.cards_redacted += sum(f.cards_redacted for f in parsed.files)
                 progress(f"loaded batch {name}: {sum(report.records[name].values())} records")

@@ -96,7 +96,7 @@ def scan_bytes(path: Path, name: str, *, count_quotes: bool = True) -> ByteScan:
     return ByteScan(digest.hexdigest(), offset, quotes)
 
 
-def _sniff_header(path: Path, name: str) -> tuple[str, list[str]]:
+def sniff_header(path: Path, name: str) -> tuple[str, list[str]]:
     """Read the header record; the delimiter is whichever of , and ; occurs more often in it
     outside quotes."""
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -207,10 +207,24 @@ def parse_csv(path: Path, spec: ExportFile, name: str, *, quotes: int | None = N
     here when not given). Only when pyarrow fails, or the quotes are odd (an unclosed quoted
     field, which pyarrow would read up to the end of the file), does the strict Python reader
     look for the record to name."""
-    delimiter, header = _sniff_header(path, name)
+    delimiter, header = sniff_header(path, name)
     if not header or header == [""]:
         raise BatchRefused(name, "empty file: the header row is missing; re-export it", line=1)
     _check_header(header, spec, name)
+    return read_csv_columns(path, name, delimiter, header, list(spec.columns), quotes=quotes)
+
+
+def read_csv_columns(
+    path: Path,
+    name: str,
+    delimiter: str,
+    header: list[str],
+    columns: list[str],
+    *,
+    quotes: int | None = None,
+) -> pa.Table:
+    """The `columns` (names of `header`, the file's first record) of a CSV file as text
+    (empty -> null); refuses naming the record that breaks the file."""
     try:
         table = pv.read_csv(
             path,
@@ -218,7 +232,7 @@ def parse_csv(path: Path, spec: ExportFile, name: str, *, quotes: int | None = N
             parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
-                include_columns=list(spec.columns),
+                include_columns=columns,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],
@@ -244,10 +258,10 @@ def _reject_constant(constant: str) -> object:
     raise _NotJson(f"{constant} is not a JSON value")
 
 
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # NaN, Infinity: not JSON
+JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # NaN, Infinity: not JSON
 
 
-def _as_text(value: object) -> str | None:
+def as_text(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -266,7 +280,7 @@ def parse_jsonl(path: Path, spec: ExportFile, name: str) -> pa.Table:
             if not line.strip():
                 continue
             try:
-                obj = _JSON.decode(line)
+                obj = JSON_DECODER.decode(line)
             except json.JSONDecodeError as e:
                 cut = e.msg.startswith("Unterminated") or e.pos >= len(line.rstrip())
                 raise BatchRefused(
@@ -292,7 +306,7 @@ def parse_jsonl(path: Path, spec: ExportFile, name: str) -> pa.Table:
                 value: object = obj
                 for key in keys:
                     value = value.get(key) if isinstance(value, dict) else None
-                columns[column].append(_as_text(value))
+                columns[column].append(as_text(value))
     return pa.table({c: pa.array(v, type=pa.string()) for c, v in columns.items()})
 
 

@@ -39,6 +39,70 @@ def _record(text: str | None) -> str:
         return text or ""
 
 
+def layouts_of(result: AuditResult) -> dict[str, tuple[dict[str, str], dict[str, list]]]:
+    """Batch -> (domain -> the vendor layout that provided it, contract file -> [(vendor file,
+    first record number, last)]) for the batches of the run read from a vendor's export
+    files (lib/adapters); filled by the loader. Kept on the result object as an attribute
+    until AuditResult declares it as a field."""
+    return result.__dict__.setdefault("vendor_layouts", {})
+
+
+def _layouts_section(result: AuditResult) -> list[str]:
+    """Per batch, which layout provided each domain, which vendor file holds which record
+    numbers of a contract file (the findings name records by those numbers), and what the
+    layout cannot provide."""
+    used = layouts_of(result)
+    if not used:
+        return []
+    from ..adapters import layout
+    from ..adapters.model import Missing
+
+    parts = [
+        "<h2>Vendor layouts</h2><p class='muted'>Domains read from a vendor's export files "
+        "(converted to the export contract at ingestion). The findings name a record by its "
+        "number in the contract file; the vendor files hold them in this order (a CSV "
+        "record's line is usually its number in its own file + 1). What a layout cannot "
+        "provide stays empty in the warehouse, and the marts it affects are named.</p>",
+        "<table><tr><th>batch</th><th>domain</th><th>layout</th><th>records read from</th>"
+        "<th>cannot provide</th><th>affects</th></tr>",
+    ]
+    for batch in sorted(used):
+        domains, vendor_files = used[batch]
+        for domain, vendor in sorted(domains.items()):
+            lay = layout(vendor)
+            sources = "<br>".join(
+                f"<code>{_e(target)}</code> {first}–{last}: <code>{_e(rel)}</code>"
+                if last >= first
+                else f"<code>{_e(target)}</code>: <code>{_e(rel)}</code> (no records)"
+                for target, files in vendor_files.items()
+                if target.startswith(f"{domain}/")
+                for rel, first, last in files
+            )
+            gaps = [
+                (f"{vf.target} {column}", fld.reason, fld.affects)
+                for vf in lay.files
+                for column, fld in vf.columns.items()
+                if isinstance(fld, Missing)
+            ] + [(m.target, m.reason, m.affects) for m in lay.missing]
+            first_cells = (
+                f"<td>{_e(batch)}</td><td>{_e(domain)}</td>"
+                f"<td>{_e(lay.vendor)} ({_e(lay.title)})</td><td>{sources}</td>"
+            )
+            if not gaps:
+                parts.append(
+                    f"<tr>{first_cells}<td class='muted'>nothing: every file and column</td>"
+                    "<td></td></tr>"
+                )
+            for i, (what, reason, affects) in enumerate(gaps):
+                lead = first_cells if i == 0 else "<td></td>" * 4
+                parts.append(
+                    f"<tr class='failed'>{lead}<td><code>{_e(what)}</code>: {_e(reason)}</td>"
+                    f"<td>{_e(', '.join(affects))}</td></tr>"
+                )
+    parts.append("</table>")
+    return parts
+
+
 def render(result: AuditResult) -> str:
     totals = result.file_totals()
     failed = [r for r in result.rules if not r.passed]
@@ -67,6 +131,7 @@ def render(result: AuditResult) -> str:
             + "".join(f"<li><code>{_e(name)}</code></li>" for name in result.unknown_names)
             + "</ul>"
         )
+    parts += _layouts_section(result)
     if result.redecided:
         parts.append(
             "<h2>Decided again</h2><p class='muted'>Files of accepted batches whose rules "

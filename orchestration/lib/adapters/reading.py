@@ -1,0 +1,214 @@
+"""Vendor export files -> the contract file they provide, at ingestion (issue 14).
+
+`read_target` turns the vendor files of one target (in layout order) into the same
+`ParsedFile` a neutral file gives: the contract's columns as text (empty -> null) plus
+`_record_number`, 1-based over the target's concatenated records. Everything after it (the
+audit, staging, marts) is unchanged. A file that cannot be read refuses its batch naming
+the vendor file, line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..contract import BY_PATH
+from ..errors import BatchRefused
+from ..parsing import (
+    JSON_DECODER,
+    ParsedFile,
+    as_text,
+    read_csv_columns,
+    scan_bytes,
+    sniff_header,
+)
+from ..redaction import redact_column
+from . import formats, name_part
+from .detect import VendorSource, json_records
+from .model import Column, Constant, FileNamePart, Missing, VendorFile
+
+
+def _lookup(record: Mapping, dotted: str) -> object:
+    value: object = record
+    for key in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        if key in value:
+            value = value[key]
+        else:  # names compared ignoring case, as the detection does
+            folded = {str(k).casefold(): k for k in value}
+            value = value.get(folded.get(key.casefold()))
+    return value
+
+
+def _csv_rows(path: Path, name: str, vf: VendorFile, quotes: int) -> tuple[int, dict]:
+    """(records, vendor column -> values) of a vendor CSV file. Every column the layout reads
+    must be in the header (as every listed column of a neutral file), unless the layout
+    says the vendor omits it when no record has a value (`Column.optional`)."""
+    delimiter, header = sniff_header(path, name)
+    if not header or header == [""]:
+        raise BatchRefused(name, "empty file: the header row is missing; re-export it", line=1)
+    by_fold: dict[str, list[str]] = {}
+    for h in header:
+        by_fold.setdefault(h.casefold(), []).append(h)
+    wanted: dict[str, str] = {}  # vendor column as the layout spells it -> header spelling
+    absent: list[tuple[str, str]] = []  # (vendor column, contract column)
+    for target_column, fld in vf.columns.items():
+        if not isinstance(fld, Column):
+            continue
+        for source in fld.sources:
+            found = by_fold.get(source.casefold(), [])
+            if len(found) > 1:
+                raise BatchRefused(
+                    name,
+                    f"the header names this column {len(found)} times: which one holds the "
+                    "data is ambiguous; re-export the file with each column once",
+                    line=1,
+                    column=source,
+                )
+            if found:
+                wanted[source] = found[0]
+            elif not fld.optional:
+                absent.append((source, target_column))
+    if absent:
+        listed = ", ".join(f"{src} (for {column})" for src, column in absent)
+        raise BatchRefused(
+            name,
+            f"the header lacks column(s) the layout reads: {listed}; re-export the file with "
+            "every column",
+            line=1,
+            column=absent[0][0],
+        )
+    table = read_csv_columns(
+        path, name, delimiter, header, sorted(set(wanted.values())), quotes=quotes
+    )
+    columns = {src: table.column(actual).to_pylist() for src, actual in wanted.items()}
+    return table.num_rows, columns
+
+
+def _json_objects(path: Path, name: str, vf: VendorFile) -> Iterator[tuple[int, Mapping]]:
+    """(line, record) of a vendor JSON (a document with a list of records at
+    `records_path`, or a top-level list) or JSON Lines file."""
+    jsonl = vf.format == "jsonl" or path.suffix.casefold() in (".jsonl", ".ndjson")
+    if jsonl:
+        with path.open(encoding="utf-8-sig") as f:
+            for line_number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = JSON_DECODER.decode(line)
+                except ValueError as e:
+                    raise BatchRefused(
+                        name,
+                        f"not valid JSON ({e}); each line must be one whole JSON object: "
+                        "re-export the file",
+                        line=line_number,
+                    ) from None
+                if not isinstance(obj, dict):
+                    raise BatchRefused(
+                        name, "the line is not a JSON object: re-export the file", line=line_number
+                    )
+                yield line_number, obj
+        return
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        doc = JSON_DECODER.decode(text)
+    except json.JSONDecodeError as e:
+        raise BatchRefused(
+            name,
+            f"not valid JSON: {e.msg} (character {e.colno}); re-export the file",
+            line=e.lineno,
+        ) from None
+    except ValueError as e:
+        raise BatchRefused(name, f"not valid JSON ({e}); re-export the file") from None
+    records = json_records(doc, vf.records_path)
+    if records is None:
+        where = ".".join(vf.records_path) or "the top level"
+        raise BatchRefused(name, f"no list of records at {where}: re-export the file")
+    for i, obj in enumerate(records, start=1):
+        if not isinstance(obj, dict):
+            raise BatchRefused(
+                name,
+                f"record {i} of {'.'.join(vf.records_path) or 'the list'} is not a JSON "
+                "object: re-export the file",
+            )
+        yield i, obj
+
+
+def _json_rows(path: Path, name: str, vf: VendorFile) -> tuple[int, dict]:
+    """(records, vendor key -> values) of a vendor JSON/JSONL file; a key a record lacks is
+    empty (JSON exports leave out empty keys)."""
+    sources = sorted({s for f in vf.columns.values() if isinstance(f, Column) for s in f.sources})
+    columns: dict[str, list[str | None]] = {s: [] for s in sources}
+    n = 0
+    for _line, obj in _json_objects(path, name, vf):
+        n += 1
+        for source in sources:
+            columns[source].append(as_text(_lookup(obj, source)))
+    return n, columns
+
+
+def convert(
+    vf: VendorFile, n: int, columns: Mapping[str, list], file_name: str = ""
+) -> dict[str, list]:
+    """The contract columns of `n` vendor records (vendor column -> values) of the vendor
+    file `file_name`."""
+    out: dict[str, list] = {}
+    for target_column, fld in vf.columns.items():
+        if isinstance(fld, FileNamePart):
+            out[target_column] = [name_part(vf, file_name)] * n
+        elif isinstance(fld, Missing):
+            out[target_column] = [None] * n
+        elif isinstance(fld, Constant):
+            out[target_column] = [fld.value] * n
+        else:
+            inputs = [columns.get(s, [None] * n) for s in fld.sources]
+            conv = formats.get_converter(fld.format) if fld.format else None
+            values = fld.values
+            result: list[str | None] = []
+            for row in zip(*inputs, strict=True):
+                value = conv.read(row) if conv is not None else row[0]
+                if value is not None and values:
+                    value = values.get(value, value)
+                result.append(value)
+            out[target_column] = result
+    return out
+
+
+def read_target(
+    batch_dir: Path, batch: str, target: str, sources: list[VendorSource]
+) -> tuple[ParsedFile, dict[str, tuple[int, str]]]:
+    """The contract file `target` from its vendor files; also vendor rel -> (records,
+    sha256) for the manifest's checks."""
+    spec = BY_PATH[target]
+    digest = hashlib.sha256()
+    size = 0
+    per_file: dict[str, tuple[int, str]] = {}
+    parts: dict[str, list] = {c: [] for c in spec.columns}
+    for source in sources:
+        path, name = batch_dir / source.rel, f"{batch}/{source.rel}"
+        scan = scan_bytes(path, name, count_quotes=source.file.format == "csv")
+        if source.file.format == "csv":
+            n, columns = _csv_rows(path, name, source.file, scan.quotes)
+        else:
+            n, columns = _json_rows(path, name, source.file)
+        converted = convert(source.file, n, columns, Path(source.rel).name)
+        for c in spec.columns:
+            parts[c].extend(converted[c])
+        digest.update(f"{source.rel}\0{scan.sha256}\n".encode())
+        size += scan.size
+        per_file[source.rel] = (n, scan.sha256)
+    table = pa.table({c: pa.array(parts[c], type=pa.string()) for c in spec.columns})
+    redacted = 0
+    for i, column in enumerate(spec.columns):
+        clean, k = redact_column(table.column(i))
+        if k:
+            table = table.set_column(i, column, clean)
+            redacted += k
+    numbers = pa.array(range(1, table.num_rows + 1), type=pa.int64())
+    table = table.append_column("_record_number", numbers)
+    return ParsedFile(spec, table, digest.hexdigest(), size, redacted), per_file
