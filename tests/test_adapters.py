@@ -10,13 +10,14 @@ import csv
 import datetime as dt
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.lib.adapters import LayoutError, all_layouts, check_layout, formats, layout
-from orchestration.lib.adapters.model import Column, Layout, VendorFile
+from orchestration.lib.adapters.model import Column, Layout, Missing, VendorFile
 from orchestration.lib.contract import BY_PATH
 from orchestration.lib.errors import BatchRefused
 from orchestration.lib.landing import scan_landing
@@ -35,7 +36,8 @@ FIRST, SECOND = "2026-11-20", "2026-11-21"
 
 def test_the_engine_layouts_are_discovered_and_well_formed():
     layouts = all_layouts()
-    assert {"stripe", "mailchimp"} <= set(layouts)
+    # one per module of layouts/; a helper module (`_shared`) is no vendor
+    assert set(layouts) == {"hubspot", "mailchimp", "pipedrive", "salesforce", "stripe", "zendesk"}
     assert layouts["stripe"].domain == "payments"
     assert layouts["mailchimp"].domain == "email"
     for lay in layouts.values():
@@ -99,6 +101,30 @@ CASES = [
     ),
     ("stripe_payment_status", ("Failed",), "failed", {}),
     ("stripe_payment_status", ("Pending",), "pending", {}),
+    # the converters several layouts share (layouts/_shared.py) and those made from its rules
+    ("naive_utc_datetime", ("2026-11-20 14:03:05",), "2026-11-20T14:03:05+00:00", {}),
+    ("closed_won_status", ("false", "false"), "open", {}),
+    ("closed_won_status", ("true", "true"), "won", {}),
+    ("closed_won_status", ("true", "false"), "lost", {}),
+    (
+        "salesforce_closed_at",
+        ("true", "2026-11-20T14:03:00.000Z"),
+        "2026-11-20T14:03:00+00:00",
+        {"status": "won"},
+    ),
+    (
+        "hubspot_closed_at",
+        ("true", "2026-11-20 14:03:00"),
+        "2026-11-20T14:03:00+00:00",
+        {"status": "lost"},
+    ),
+    ("website_domain", ("https://acme.it",), "acme.it", {}),
+    ("salesforce_task_status", ("Completed",), "done", {}),
+    ("salesforce_quote_status", ("Presented",), "sent", {}),
+    ("zendesk_status", ("open",), "open", {}),
+    ("zendesk_channel", ("voice",), "phone", {}),
+    ("hubspot_source", ("Referrals",), "referral", {}),
+    ("pipedrive_source", ("Paid search",), "paid_ads", {}),
 ]
 
 # Vendor notations that read to the same contract value but are not what to_vendor writes.
@@ -115,6 +141,15 @@ READ_ONLY = [
     ("stripe_payment_status", ("Partially refunded",), "succeeded"),
     # a fee of 0.45 EUR on a 1500 JPY charge that settled as 9.12 EUR: 0.45 x 1500 / 9.12
     ("stripe_fee", ("0.45", "1500", "9.12", "jpy"), "74"),
+    ("naive_utc_datetime", ("2026-11-20 14:03",), "2026-11-20T14:03:00+00:00"),
+    ("closed_won_status", ("TRUE", "1"), "won"),
+    ("salesforce_closed_at", ("false", "2026-11-20T14:03:00.000Z"), None),  # open: no close
+    ("website_domain", ("www.acme.it/contact",), "acme.it"),
+    ("salesforce_task_status", ("In Progress",), "scheduled"),
+    ("salesforce_quote_status", ("Rejected",), "draft"),  # internal approval: never presented
+    ("zendesk_status", ("hold",), "pending"),
+    ("zendesk_channel", ("native_messaging",), "chat"),
+    ("hubspot_source", ("paid social",), "paid_ads"),
 ]
 
 # Values a converter cannot read come back unchanged, for the audit to reject or flag.
@@ -131,6 +166,10 @@ UNREADABLE = [
     ("bool_true_false", ("maybe",)),
     ("stripe_date", ("09.07.2026",)),
     ("stripe_payment_status", ("Disputed",)),
+    ("naive_utc_datetime", ("20/11/2026 14:03",)),
+    ("closed_won_status", ("maybe", "true")),
+    ("salesforce_task_status", ("Blocked",)),
+    ("hubspot_source", ("Offline Sources",)),
 ]
 
 
@@ -160,7 +199,7 @@ def test_empty_values_stay_empty_both_ways():
 
 def test_every_converter_of_the_engine_has_a_case():
     ours = {"orchestration.lib.adapters.formats"} | {
-        f"orchestration.lib.adapters.layouts.{v}" for v in ("stripe", "mailchimp")
+        f"orchestration.lib.adapters.layouts.{v}" for v in ("_shared", "stripe", "mailchimp")
     }
     engine = {n for n, c in formats.CONVERTERS.items() if c.to_contract.__module__ in ours}
     tested = {c[0] for c in CASES} | {"mailchimp_event_id"}
@@ -489,6 +528,73 @@ def test_a_generated_stripe_and_mailchimp_company_loads_the_neutral_records(gene
         f"<code>email/list_members.csv</code> {n + 1}–{n + m}: "
         f"<code>email/{unsubscribed.name}</code>"
     ) in page
+
+
+@pytest.fixture(scope="module")
+def neutral_loaded(generated, tmp_path_factory) -> Path:
+    warehouse = tmp_path_factory.mktemp("neutral_loaded") / "n.duckdb"
+    load_landing(generated["neutral"], warehouse, with_gx=False)
+    return warehouse
+
+
+def _instant(value):
+    """A timestamp as its instant (a vendor writes UTC in its own notation, the neutral
+    layout with offsets); any other value as it is."""
+    if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and value[10] in "T ":
+        try:
+            stamp = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    return value
+
+
+def _raw_records(warehouse: Path, table: str, leave_out: set[str]) -> Counter:
+    """The raw table's records (but the record numbers and `leave_out`), times as instants."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cursor = con.execute(f"select * exclude (_source_file, _record_number) from raw.{table}")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    keep = [i for i, name in enumerate(names) if name not in leave_out]
+    return Counter(tuple(_instant(row[i]) for i in keep) for row in rows)
+
+
+@pytest.mark.parametrize("vendor", ["hubspot", "pipedrive", "salesforce"])
+def test_a_generated_crm_company_loads_the_neutral_records_but_its_gaps(
+    vendor, neutral_loaded, tmp_path
+):
+    """A CRM layout both ways: the generator's vendor files read back as the neutral records
+    of every contract file they provide, but the columns the vendor lacks (empty when no file
+    of the target has them); a file the user supplies is read as the neutral one."""
+    lay = layout(vendor)
+    generate(tmp_path / "landing", layouts=(vendor,), **SMALL)
+    warehouse = tmp_path / "v.duckdb"
+    result = load_landing(tmp_path / "landing", warehouse, with_gx=False)
+    assert result.loaded == [FIRST, SECOND]
+    assert result.ignored_files == [] and result.refused == {}
+    targets = {vf.target for vf in lay.files} | {m.target for m in lay.missing if m.supply}
+    for target in sorted(targets):
+        files = [vf for vf in lay.files if vf.target == target]
+        gaps = {c for vf in files for c, f in vf.columns.items() if isinstance(f, Missing)}
+        table = BY_PATH[target].table
+        assert _raw_records(warehouse, table, gaps) == _raw_records(neutral_loaded, table, gaps), (
+            target
+        )
+        for column in gaps:
+            if all(isinstance(vf.columns[column], Missing) for vf in files):
+                values = {r[0] for r in _raw_column(warehouse, table, column)}
+                assert values == {None}, (target, column)
+
+
+def _raw_column(warehouse: Path, table: str, column: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(f'select distinct "{column}" from raw.{table}').fetchall()
+    finally:
+        con.close()
 
 
 def test_a_refused_vendor_batch_leaves_the_warehouse_untouched(generated, tmp_path):

@@ -27,6 +27,7 @@ from orchestration.lib.adapters import all_layouts, formats
 from orchestration.lib.adapters.model import Column, Layout, Missing
 from synthetic_exports import generate
 from tests.support import refresh
+from tests.test_incremental_equivalence import _columns as _marts  # the marts' columns
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +35,7 @@ SMALL = {"seed": 7, "days": 120, "batches": 2, "scale": 0.2}
 # Groups of layouts refreshed together (one vendor per domain).
 GROUPS = {
     "stripe+zendesk+mailchimp": ("stripe", "zendesk", "mailchimp"),
+    "salesforce+stripe+zendesk+mailchimp": ("salesforce", "stripe", "zendesk", "mailchimp"),
 }
 NOT_DATA = {"fct_pipeline_snapshot": {"loaded_through_at"}}  # when the load ran
 SHOWN = 3
@@ -89,18 +91,6 @@ def _refreshed(root: Path, layouts: tuple[str, ...]) -> Path:
 @pytest.fixture(scope="module")
 def neutral(tmp_path_factory) -> Path:
     return _refreshed(tmp_path_factory.mktemp("neutral"), ())
-
-
-def _marts(con, catalog: str) -> dict[str, list[tuple[str, str]]]:
-    rows = con.execute(
-        "select table_name, column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = 'marts' order by table_name, ordinal_position",
-        [catalog],
-    ).fetchall()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in rows:
-        out.setdefault(table, []).append((column, data_type))
-    return out
 
 
 def compare(vendor: Path, neutral: Path, exp: Expected) -> list[str]:

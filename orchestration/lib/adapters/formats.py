@@ -3,11 +3,11 @@ place: `to_contract(vendor value(s)) -> contract text | None` (the loader) and
 `to_vendor(contract text) -> vendor value(s)` (the generator).
 
 A `Column(..., format="name")` of a layout names one of them. Declare a converter with the
-`converter` decorator, here or in a layout module (a vendor-specific one lives beside its
-layout, e.g. `layouts/salesforce.py`):
+`converter` decorator, here or in a layout module: one that several layouts share lives in
+`layouts/_shared.py`, a vendor-specific one beside its layout (e.g. `layouts/salesforce.py`):
 
-    @converter("salesforce_status", arity=2)
-    class SalesforceStatus:
+    @converter("closed_won_status", arity=2)
+    class ClosedWonStatus:
         @staticmethod
         def to_contract(is_closed, is_won):  # one argument per source column, text or None
             ...

@@ -21,35 +21,23 @@ import datetime as dt
 
 from ..formats import converter, parse_contract_timestamp
 from ..model import Column, Layout, Missing, MissingFile, VendorFile
+from ._shared import (
+    HISTORY_MARTS,
+    LEAD_MARTS,
+    LINE_ITEM_MARTS,
+    PRODUCT_MARTS,
+    QUOTE_MARTS,
+    STAGE_MARTS,
+    TRAFFIC_SOURCES,
+    USER_MARTS,
+    account_gaps,
+    goal_files,
+    lookup,
+    naive_utc,
+    supplied,
+)
 
 DOCS = "https://support.pipedrive.com/en/article/exporting-data-from-pipedrive"
-
-
-def _stamp(text: str) -> dt.datetime | None:
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return dt.datetime.strptime(text.strip(), pattern).replace(tzinfo=dt.UTC)
-        except ValueError:
-            continue
-    return None
-
-
-@converter("pipedrive_datetime")
-class PipedriveDatetime:
-    """Pipedrive's export date-time `2026-11-20 14:03:05` (also without seconds), read as
-    UTC <-> the contract's ISO 8601 with offset."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        stamp = _stamp(value)
-        return value if stamp is None else stamp.isoformat(timespec="seconds")
-
-    @staticmethod
-    def to_vendor(value: str):
-        stamp = parse_contract_timestamp(value)
-        if stamp is None:
-            return value
-        return stamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @converter("pipedrive_due", arity=2)
@@ -62,7 +50,7 @@ class PipedriveDue:
     def to_contract(due_date: str | None, due_time: str | None) -> str | None:
         if due_date is None:
             return None
-        stamp = _stamp(f"{due_date.strip()} {(due_time or '00:00').strip()}")
+        stamp = naive_utc(f"{due_date.strip()} {(due_time or '00:00').strip()}")
         return due_date if stamp is None else stamp.isoformat(timespec="seconds")
 
     @staticmethod
@@ -94,112 +82,17 @@ class PipedriveDuration:
         return f"{hours:02d}:{minutes:02d}"
 
 
-@converter("pipedrive_website")
-class PipedriveWebsite:
-    """An organization's `Website` (`https://www.acme.it/`) <-> the contract's `domain`
-    (`acme.it`)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        text = value.strip()
-        lowered = text.casefold()
-        for scheme in ("https://", "http://"):
-            if lowered.startswith(scheme):
-                text, lowered = text[len(scheme) :], lowered[len(scheme) :]
-        if lowered.startswith("www."):
-            text = text[4:]
-        return text.split("/", 1)[0] or value
-
-    @staticmethod
-    def to_vendor(value: str):
-        return f"https://{value}"
-
-
-# A deal's Source channel: the marketing channels it names.
-_SOURCE = {
-    "organic search": "organic",
-    "organic social": "organic",
-    "direct traffic": "organic",
-    "paid search": "paid_ads",
-    "paid social": "paid_ads",
-    "email marketing": "email_campaign",
-}
-_SOURCE_OUT = {
-    "organic": "Organic search",
-    "paid_ads": "Paid search",
-    "email_campaign": "Email marketing",
-}
-
-
-@converter("pipedrive_source")
-class PipedriveSource:
-    """A deal's `Source channel` (Organic search, Paid search, Paid social, Email marketing,
-    Referral, Event, ...) <-> the contract's lead sources (Referral, Event and the like fold
-    to their category; others pass through: the audit keeps them as `other`, flagged)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _SOURCE.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return _SOURCE_OUT.get(value, value)
-
-
-_TIME = "pipedrive_datetime"
-
-# What the exports' gaps leave empty or different in the marts (model.py: "mart" empty or
-# different, "mart.column" NULL in every row), from the marts' SQL and lineage.
-_DEAL_MARTS = (
-    "fct_deal_forecast",
-    "fct_deal_line_items",
-    "fct_deal_stage_reached",
-    "fct_deals",
-    "fct_goal_attainment",
-    "fct_lead_funnel",
-    "fct_pipeline_snapshot",
-    "fct_quotes",
-    "rpt_account_stage_reach",
-    "rpt_campaign_performance",
-    "rpt_conversion_by_source",
-    "rpt_forecast_accuracy",
-    "rpt_lost_reasons",
-    "rpt_rep_scorecard",
-    "rpt_revenue_forecast",
-    "rpt_revenue_forecast_by_product",
-    "rpt_revenue_plan",
-    "rpt_revenue_plan_by_stage",
-    "rpt_stage_conversion",
-)
-_USER_MARTS = ("dim_rep", *_DEAL_MARTS)
-_STAGE_MARTS = ("dim_stage", "fct_stage_durations", *_DEAL_MARTS)
-_HISTORY_MARTS = ("fct_stage_durations", *_DEAL_MARTS)
-_LEAD_MARTS = (
-    "fct_lead_funnel",
-    "fct_goal_attainment",
-    "rpt_campaign_performance",
-    "rpt_conversion_by_source",
-    "rpt_revenue_plan",
-    "rpt_revenue_plan_by_stage",
-)
-_PRODUCT_MARTS = (
-    "dim_product",
-    "fct_customer_profitability",
-    "fct_deal_line_items",
-    "fct_invoice_lines",
-    "rpt_product_profitability",
-    "rpt_revenue_forecast_by_product",
-)
-_LINE_ITEM_MARTS = ("fct_deal_line_items", "rpt_revenue_forecast_by_product")
-_QUOTE_MARTS = ("fct_quotes", "fct_deals")
-_GOAL_MARTS = (
-    "dim_goal",
-    "fct_goal_attainment",
-    "rpt_rep_scorecard",
-    "rpt_revenue_plan",
-    "rpt_revenue_plan_by_stage",
+# A deal's Source channel (Organic search, Paid search, Paid social, Email marketing,
+# Referral, Event, ...): the marketing channels it names; Referral, Event and the like are
+# folded to their category by the audit, others pass through (kept as `other`, flagged).
+lookup(
+    "pipedrive_source",
+    TRAFFIC_SOURCES,
+    {"organic": "Organic search", "paid_ads": "Paid search", "email_campaign": "Email marketing"},
+    "A deal's `Source channel` <-> the contract's lead sources.",
 )
 
+_TIME = "naive_utc_datetime"
 _NOT_READ = "; this layout reads Pipedrive's organizations, people, deals and activities exports"
 
 LAYOUT = Layout(
@@ -221,34 +114,13 @@ LAYOUT = Layout(
             columns={
                 "account_id": Column("Organization - ID"),
                 "name": Column("Organization - Name"),
-                "domain": Column("Organization - Website", format="pipedrive_website"),
+                "domain": Column("Organization - Website", format="website_domain"),
                 "industry": Column("Organization - Industry"),
-                "segment": Missing(
-                    "Pipedrive organizations have no segment (smb, mid-market, enterprise) "
-                    "field; companies add their own",
-                    affects=(
-                        "dim_account.segment",
-                        "fct_deal_forecast",
-                        "rpt_revenue_forecast",
-                        "rpt_revenue_forecast_by_product",
-                    ),
-                ),
                 # the country of the organization's address, as entered
                 "country": Column("Organization - Country of Address"),
                 "owner_id": Column("Organization - Owner"),
                 "created_at": Column("Organization - Organization created", format=_TIME),
-                "status": Missing(
-                    "Pipedrive organizations have no active/inactive status",
-                    affects=("dim_account", "rpt_account_stage_reach"),
-                ),
-                "inactive_since": Missing(
-                    "no organization status, so no date it changed",
-                    affects=("dim_account.inactive_since",),
-                ),
-                "inactive_reason": Missing(
-                    "no organization status, so no reason for it",
-                    affects=("dim_account.inactive_reason",),
-                ),
+                **account_gaps("Pipedrive organizations", "organization", "field", "companies"),
                 "updated_at": Column("Organization - Update time", format=_TIME),
             },
         ),
@@ -362,60 +234,46 @@ LAYOUT = Layout(
         ),
     ),
     missing=(
-        MissingFile(
+        supplied(
             "crm/users.csv",
             "the exports name owners and assignees by name; Pipedrive's users are not in "
-            "them; supply crm/users.csv in the neutral layout, user_id = the user's name as "
-            "the exports write it",
-            _USER_MARTS,
+            "them; user_id = the user's name as the exports write it",
+            USER_MARTS,
         ),
         MissingFile(
             "crm/leads.csv",
             "Pipedrive's leads inbox is exported separately and names no converted deal, "
             "person or organization" + _NOT_READ,
-            _LEAD_MARTS,
+            LEAD_MARTS,
         ),
-        MissingFile(
+        supplied(
             "crm/pipeline_stages.csv",
             "pipelines and their stages are settings, not in the exports (deals carry the "
-            "names of their pipeline and stage); supply crm/pipeline_stages.csv in the "
-            "neutral layout, pipeline_id and stage_id = the names as the deals export "
-            "writes them",
-            _STAGE_MARTS,
+            "names of their pipeline and stage); pipeline_id and stage_id = the names as the "
+            "deals export writes them",
+            STAGE_MARTS,
         ),
         MissingFile(
             "crm/deal_history.csv",
             "a deal's stage changes are in its change log (the API's deal flow), not in any "
             "CSV export",
-            _HISTORY_MARTS,
+            HISTORY_MARTS,
         ),
         MissingFile(
             "crm/products.csv",
             "the products catalogue is exported separately" + _NOT_READ,
-            _PRODUCT_MARTS,
+            PRODUCT_MARTS,
         ),
         MissingFile(
             "crm/deal_line_items.csv",
             "the products attached to deals are not in the deals export (only their total "
             "quantity and amount)",
-            _LINE_ITEM_MARTS,
+            LINE_ITEM_MARTS,
         ),
-        MissingFile(
-            "crm/quotes.csv",
-            "Pipedrive has no quotes in its exports",
-            _QUOTE_MARTS,
-        ),
-        MissingFile(
-            "crm/goals.csv",
-            "Pipedrive's goals (Insights) have no export; supply crm/goals.csv in the neutral "
-            "layout",
-            _GOAL_MARTS,
-        ),
-        MissingFile(
-            "crm/goal_assignments.csv",
-            "Pipedrive's goals have no export, nor their assignees; supply "
-            "crm/goal_assignments.csv in the neutral layout",
-            _GOAL_MARTS,
+        MissingFile("crm/quotes.csv", "Pipedrive has no quotes in its exports", QUOTE_MARTS),
+        *goal_files(
+            "Pipedrive's goals (Insights) have no export",
+            "Pipedrive's goals have no export, nor their assignees",
         ),
     ),
 )

@@ -18,23 +18,21 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from ..formats import IsoZMillis, converter, parse_contract_timestamp
-from ..model import Column, Layout, Missing, MissingFile, VendorFile
+from ..model import Column, Layout, Missing, VendorFile
+from ._shared import (
+    ACTIVITY_MARTS,
+    STAGE_MARTS,
+    account_gaps,
+    closed_at,
+    goal_files,
+    lookup,
+    supplied,
+)
 
 DOCS = (
     "https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/"
     "object_reference/sforce_api_objects_list.htm"
 )
-
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
-
-
-def _flag(value: str | None) -> bool | None:
-    """A Salesforce checkbox as written in an export; None when empty or unreadable."""
-    if value is None:
-        return None
-    word = value.strip().casefold()
-    return True if word in _TRUE else False if word in _FALSE else None
 
 
 def _z(value: str | None) -> str | None:
@@ -47,55 +45,15 @@ def _utc_date(value: str | None) -> str | None:
     return None if stamp is None else stamp.astimezone(dt.UTC).date().isoformat()
 
 
-def _status_word(row) -> str:
-    return row.get("status") or ""
-
-
 # --- converters ---------------------------------------------------------------------------
 
-
-@converter("salesforce_status", arity=2)
-class SalesforceStatus:
-    """An opportunity's (`IsClosed`, `IsWon`) checkboxes <-> the contract's open|won|lost."""
-
-    @staticmethod
-    def to_contract(is_closed: str | None, is_won: str | None) -> str | None:
-        if is_closed is None and is_won is None:
-            return None
-        closed, won = _flag(is_closed), _flag(is_won)
-        if closed is None:
-            return is_closed  # unreadable: the audit rejects it, naming the record
-        if not closed:
-            return "open"
-        if won is None:
-            return is_won
-        return "won" if won else "lost"
-
-    @staticmethod
-    def to_vendor(status: str | None):
-        return {
-            "open": ("false", "false"),
-            "won": ("true", "true"),
-            "lost": ("true", "false"),
-        }.get(status or "", (status, None))
-
-
-@converter("salesforce_closed_at", arity=2)
-class SalesforceClosedAt:
-    """(`IsClosed`, `LastStageChangeDate`) <-> the contract's `closed_at`: a closed
-    opportunity's last stage change is its (latest) close; an open one has no close."""
-
-    @staticmethod
-    def to_contract(is_closed: str | None, last_stage_change: str | None) -> str | None:
-        if last_stage_change is None or _flag(is_closed) is False:
-            return None
-        return IsoZMillis.to_contract(last_stage_change)
-
-    @staticmethod
-    def to_vendor(closed_at: str | None, row):
-        status = _status_word(row)
-        is_closed = "true" if status in ("won", "lost") else "false" if status == "open" else None
-        return (is_closed, _z(closed_at))
+closed_at(
+    "salesforce_closed_at",
+    IsoZMillis.to_contract,
+    IsoZMillis.to_vendor,
+    "(`IsClosed`, `LastStageChangeDate`) <-> the contract's `closed_at`: a closed "
+    "opportunity's last stage change is its (latest) close; an open one has no close.",
+)
 
 
 @converter("salesforce_converted_at", arity=2)
@@ -147,68 +105,45 @@ class SalesforceTaskTime:
         if occurred_at is None:
             return (None, None, None)
         stamp, day = _z(occurred_at), _utc_date(occurred_at)
-        if _status_word(row) == "done":
+        if row.get("status") == "done":
             return (stamp, None, day)
         return (None, stamp, day)
 
 
 # Task statuses of a new org; the open ones are planned work.
-_TASK_STATUS = {
-    "not started": "scheduled",
-    "in progress": "scheduled",
-    "waiting on someone else": "scheduled",
-    "completed": "done",
-    "deferred": "cancelled",
-}
-_TASK_STATUS_OUT = {"scheduled": "Not Started", "done": "Completed", "cancelled": "Deferred"}
-
-
-@converter("salesforce_task_status")
-class SalesforceTaskStatus:
-    """Task `Status` (Not Started, In Progress, Waiting on someone else, Completed,
-    Deferred) <-> the contract's scheduled|done|cancelled."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _TASK_STATUS.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return _TASK_STATUS_OUT.get(value, value)
-
+lookup(
+    "salesforce_task_status",
+    {
+        "not started": "scheduled",
+        "in progress": "scheduled",
+        "waiting on someone else": "scheduled",
+        "completed": "done",
+        "deferred": "cancelled",
+    },
+    {"scheduled": "Not Started", "done": "Completed", "cancelled": "Deferred"},
+    "Task `Status` (Not Started, In Progress, Waiting on someone else, Completed, Deferred) "
+    "<-> the contract's scheduled|done|cancelled.",
+)
 
 # Quote statuses of a new org: the internal review states are drafts to the customer.
-_QUOTE_STATUS = {
-    "draft": "draft",
-    "needs review": "draft",
-    "in review": "draft",
-    "approved": "draft",
-    "rejected": "draft",  # rejected in the internal approval, never presented
-    "presented": "sent",
-    "accepted": "accepted",
-    "denied": "rejected",  # the customer said no
-}
-_QUOTE_STATUS_OUT = {
-    "draft": "Draft",
-    "sent": "Presented",
-    "accepted": "Accepted",
-    "rejected": "Denied",
-}
-
-
-@converter("salesforce_quote_status")
-class SalesforceQuoteStatus:
-    """Quote `Status` (Draft, Needs Review, In Review, Approved, Rejected, Presented,
-    Accepted, Denied) <-> the contract's draft|sent|accepted|rejected (Salesforce has no
-    expired status: an expired quote keeps its status and its `ExpirationDate`)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _QUOTE_STATUS.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return _QUOTE_STATUS_OUT.get(value, value)
+# Salesforce has no expired status: an expired quote keeps its status and its
+# `ExpirationDate`.
+lookup(
+    "salesforce_quote_status",
+    {
+        "draft": "draft",
+        "needs review": "draft",
+        "in review": "draft",
+        "approved": "draft",
+        "rejected": "draft",  # rejected in the internal approval, never presented
+        "presented": "sent",
+        "accepted": "accepted",
+        "denied": "rejected",  # the customer said no
+    },
+    {"draft": "Draft", "sent": "Presented", "accepted": "Accepted", "rejected": "Denied"},
+    "Quote `Status` (Draft, Needs Review, In Review, Approved, Rejected, Presented, "
+    "Accepted, Denied) <-> the contract's draft|sent|accepted|rejected.",
+)
 
 
 def _looks_like_salesforce_id(value: str) -> bool:
@@ -320,27 +255,6 @@ class SalesforceName:
         return (first or None, last)
 
 
-@converter("salesforce_website")
-class SalesforceWebsite:
-    """An account's `Website` (`https://www.acme.it/`, `www.acme.it`) <-> the contract's
-    `domain` (`acme.it`)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        text = value.strip()
-        lowered = text.casefold()
-        for scheme in ("https://", "http://"):
-            if lowered.startswith(scheme):
-                text, lowered = text[len(scheme) :], lowered[len(scheme) :]
-        if lowered.startswith("www."):
-            text = text[4:]
-        return text.split("/", 1)[0] or value
-
-    @staticmethod
-    def to_vendor(value: str):
-        return f"https://{value}"
-
-
 # --- the layout -------------------------------------------------------------------------
 
 _TIME = "iso_z_millis"
@@ -379,38 +293,6 @@ _ACTIVITY_LINKS = {
     "subject": Column("Subject"),
     "notes": Column("Description"),
 }
-
-# What the gaps leave empty or different in the marts (model.py: "mart" empty or different,
-# "mart.column" NULL in every row), from the marts' SQL and lineage.
-_GOAL_MARTS = (
-    "dim_goal",
-    "fct_goal_attainment",
-    "rpt_rep_scorecard",
-    "rpt_revenue_plan",
-    "rpt_revenue_plan_by_stage",
-)
-_STAGE_MARTS = (
-    "dim_stage",
-    "fct_deals",
-    "fct_deal_forecast",
-    "fct_deal_stage_reached",
-    "fct_lead_funnel",
-    "fct_pipeline_snapshot",
-    "fct_quotes",
-    "fct_stage_durations",
-    "fct_goal_attainment",
-    "rpt_account_stage_reach",
-    "rpt_campaign_performance",
-    "rpt_conversion_by_source",
-    "rpt_forecast_accuracy",
-    "rpt_lost_reasons",
-    "rpt_rep_scorecard",
-    "rpt_revenue_forecast",
-    "rpt_revenue_forecast_by_product",
-    "rpt_revenue_plan",
-    "rpt_revenue_plan_by_stage",
-    "rpt_stage_conversion",
-)
 
 LAYOUT = Layout(
     vendor="salesforce",
@@ -460,34 +342,13 @@ LAYOUT = Layout(
             columns={
                 "account_id": Column("Id"),
                 "name": Column("Name"),
-                "domain": Column("Website", format="salesforce_website"),
+                "domain": Column("Website", format="website_domain"),
                 "industry": Column("Industry"),
-                "segment": Missing(
-                    "Salesforce accounts have no segment (smb, mid-market, enterprise) field; "
-                    "orgs add their own",
-                    affects=(
-                        "dim_account.segment",
-                        "fct_deal_forecast",
-                        "rpt_revenue_forecast",
-                        "rpt_revenue_forecast_by_product",
-                    ),
-                ),
                 # ISO 3166 code: with State and Country/Territory Picklists enabled
                 "country": Column("BillingCountryCode"),
                 "owner_id": Column("OwnerId"),
                 "created_at": Column("CreatedDate", format=_TIME),
-                "status": Missing(
-                    "Salesforce accounts have no active/inactive status",
-                    affects=("dim_account", "rpt_account_stage_reach"),
-                ),
-                "inactive_since": Missing(
-                    "no account status, so no date it changed",
-                    affects=("dim_account.inactive_since",),
-                ),
-                "inactive_reason": Missing(
-                    "no account status, so no reason for it",
-                    affects=("dim_account.inactive_reason",),
-                ),
+                **account_gaps("Salesforce accounts", "account", "field", "orgs"),
                 "updated_at": Column("LastModifiedDate", format=_TIME),
             },
         ),
@@ -539,8 +400,9 @@ LAYOUT = Layout(
                 "status": Column("Status", values=LEAD_STATUSES),
                 "qualified_at": Missing(
                     "Salesforce keeps no qualification time (only the current Status; its "
-                    "changes are in LeadHistory when field history tracking is on)",
-                    affects=("fct_lead_funnel",),
+                    "changes are in LeadHistory when field history tracking is on): a lead "
+                    "counts as qualified only once converted",
+                    affects=("fct_lead_funnel", "rpt_conversion_by_source"),
                 ),
                 "disqualified_reason": Missing(
                     "Salesforce leads have no disqualification reason field",
@@ -583,7 +445,7 @@ LAYOUT = Layout(
                 "closed_at": Column(
                     ("IsClosed", "LastStageChangeDate"), format="salesforce_closed_at"
                 ),
-                "status": Column(("IsClosed", "IsWon"), format="salesforce_status"),
+                "status": Column(("IsClosed", "IsWon"), format="closed_won_status"),
                 "lost_reason": Missing(
                     "Salesforce opportunities have no loss-reason field (orgs add their own)",
                     affects=("fct_deals", "rpt_lost_reasons"),
@@ -607,12 +469,16 @@ LAYOUT = Layout(
                 "owner_id": Missing(
                     "OpportunityHistory records stage, amount, probability and close date, "
                     "not the owner (owner changes are in OpportunityFieldHistory when field "
-                    "history tracking is on)",
+                    "history tracking is on): a closed deal's owner at close is unknown",
                     affects=(
                         "fct_pipeline_snapshot",
                         "fct_deals",
+                        "fct_deal_stage_reached",
+                        "fct_goal_attainment",
                         "rpt_lost_reasons",
                         "rpt_rep_scorecard",
+                        "rpt_revenue_plan",
+                        "rpt_revenue_plan_by_stage",
                     ),
                 ),
             },
@@ -724,14 +590,7 @@ LAYOUT = Layout(
                 "status": Missing(
                     "Salesforce events have no status: a calendar entry is neither done nor "
                     "cancelled (a cancelled meeting is deleted)",
-                    affects=(
-                        "fct_activities",
-                        "dim_account",
-                        "fct_deals",
-                        "fct_goal_attainment",
-                        "fct_lead_funnel",
-                        "rpt_rep_scorecard",
-                    ),
+                    affects=ACTIVITY_MARTS,
                 ),
                 "duration_minutes": Column("DurationInMinutes", format="integer"),
                 **_ACTIVITY_LINKS,
@@ -740,27 +599,18 @@ LAYOUT = Layout(
         ),
     ),
     missing=(
-        MissingFile(
+        supplied(
             "crm/pipeline_stages.csv",
             "a data export has the stage on each opportunity (StageName) and the org's "
             "stage list (OpportunityStage), but which stages make up which sales process "
-            "(pipeline) is setup metadata, not data; supply crm/pipeline_stages.csv in the "
-            "neutral layout: stage_id = the StageName value, pipeline_id = the "
-            "opportunities' RecordTypeId",
-            _STAGE_MARTS,
+            "(pipeline) is setup metadata, not data; stage_id = the StageName value, "
+            "pipeline_id = the opportunities' RecordTypeId",
+            STAGE_MARTS,
         ),
-        MissingFile(
-            "crm/goals.csv",
+        *goal_files(
             "Salesforce has no goal object in its data export (quotas of Collaborative "
-            "Forecasts are per user and period, another shape); supply crm/goals.csv in the "
-            "neutral layout",
-            _GOAL_MARTS,
-        ),
-        MissingFile(
-            "crm/goal_assignments.csv",
-            "no goals, so no goal assignments; supply crm/goal_assignments.csv in the "
-            "neutral layout",
-            _GOAL_MARTS,
+            "Forecasts are per user and period, another shape)",
+            "no goals, so no goal assignments",
         ),
     ),
 )

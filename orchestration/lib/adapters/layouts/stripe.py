@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ..formats import MinorUnits, converter, minor_digits
 from ..model import Column, Layout, VendorFile
+from ._shared import lookup
 
 DOCS = "https://docs.stripe.com/reports/report-types"
 
@@ -57,31 +58,22 @@ class StripeDate:
 
 # The Dashboard's payment statuses; Refunded and Partially refunded are succeeded charges
 # whose refunds come in the refunds export.
-_PAYMENT_STATUS = {
-    "paid": "succeeded",
-    "succeeded": "succeeded",
-    "refunded": "succeeded",
-    "partially refunded": "succeeded",
-    "failed": "failed",
-    "pending": "pending",
-    "uncaptured": "pending",
-    "incomplete": "pending",
-}
-_PAYMENT_STATUS_OUT = {"succeeded": "Paid", "failed": "Failed", "pending": "Pending"}
-
-
-@converter("stripe_payment_status")
-class StripePaymentStatus:
-    """The payments export's Status (`Paid`, `Refunded`, `Partially refunded`, `Failed`,
-    `Pending`, `Uncaptured`, `Incomplete`) <-> the contract's succeeded|failed|pending."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _PAYMENT_STATUS.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return _PAYMENT_STATUS_OUT.get(value, value)
+lookup(
+    "stripe_payment_status",
+    {
+        "paid": "succeeded",
+        "succeeded": "succeeded",
+        "refunded": "succeeded",
+        "partially refunded": "succeeded",
+        "failed": "failed",
+        "pending": "pending",
+        "uncaptured": "pending",
+        "incomplete": "pending",
+    },
+    {"succeeded": "Paid", "failed": "Failed", "pending": "Pending"},
+    "The payments export's Status (`Paid`, `Refunded`, `Partially refunded`, `Failed`, "
+    "`Pending`, `Uncaptured`, `Incomplete`) <-> the contract's succeeded|failed|pending.",
+)
 
 
 @converter("stripe_fee", arity=4)

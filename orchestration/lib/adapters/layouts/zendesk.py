@@ -25,6 +25,7 @@ import datetime as dt
 
 from ..formats import converter, parse_contract_timestamp
 from ..model import Column, Layout, Missing, VendorFile
+from ._shared import lookup, utc_text
 
 DOCS = (
     "https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/"
@@ -45,48 +46,27 @@ class ZendeskDatetime:
 
     @staticmethod
     def to_vendor(value: str):
-        stamp = parse_contract_timestamp(value)
-        if stamp is None:
-            return value
-        return stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_text(value, "%Y-%m-%dT%H:%M:%SZ")
 
 
 # Ticket statuses: `hold` (on-hold, waiting for a third party) is pending to the contract.
-_STATUS = {"hold": "pending"}
+lookup(
+    "zendesk_status",
+    {"hold": "pending"},
+    {},
+    "Ticket `status` (new, open, pending, hold, solved, closed) <-> the contract's "
+    "new|open|pending|solved|closed (`hold` read as pending).",
+)
 
-
-@converter("zendesk_status")
-class ZendeskStatus:
-    """Ticket `status` (new, open, pending, hold, solved, closed) <-> the contract's
-    new|open|pending|solved|closed (`hold` read as pending)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _STATUS.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return value
-
-
-# Channels (`via.channel`): a call is `voice`; messaging is chat.
-_CHANNEL = {"voice": "phone", "native_messaging": "chat"}
-_CHANNEL_OUT = {"phone": "voice"}
-
-
-@converter("zendesk_channel")
-class ZendeskChannel:
-    """A ticket's `via.channel` (email, web, chat, voice, native_messaging, api, ...) <->
-    the contract's email|web|chat|phone; other channels pass through (the audit keeps them
-    as `other`, flagged)."""
-
-    @staticmethod
-    def to_contract(value: str) -> str | None:
-        return _CHANNEL.get(value.strip().casefold(), value)
-
-    @staticmethod
-    def to_vendor(value: str):
-        return _CHANNEL_OUT.get(value, value)
+# Channels (`via.channel`): a call is `voice`; messaging is chat. Other channels pass through
+# (the audit keeps them as `other`, flagged).
+lookup(
+    "zendesk_channel",
+    {"voice": "phone", "native_messaging": "chat"},
+    {"phone": "voice"},
+    "A ticket's `via.channel` (email, web, chat, voice, native_messaging, api, ...) <-> the "
+    "contract's email|web|chat|phone.",
+)
 
 
 @converter("zendesk_call_abandoned")
