@@ -317,13 +317,18 @@ def parse_export_file(path: Path, spec: ExportFile, name: str) -> ParsedFile:
         table = parse_jsonl(path, spec, name)
     else:
         table = parse_csv(path, spec, name, quotes=scan.quotes)
-    table = table.select(list(spec.columns)).combine_chunks()
+    table, redacted = redacted_and_numbered(table.select(list(spec.columns)).combine_chunks())
+    return ParsedFile(spec, table, scan.sha256, scan.size, redacted)
+
+
+def redacted_and_numbered(table: pa.Table) -> tuple[pa.Table, int]:
+    """A file's contract columns with card numbers redacted, plus `_record_number` (1-based);
+    and how many values were redacted. Every parsed file, neutral or vendor, ends here."""
     redacted = 0
-    for i, column in enumerate(spec.columns):
+    for i, column in enumerate(table.column_names):
         clean, n = redact_column(table.column(i))
         if n:
             table = table.set_column(i, column, clean)
             redacted += n
     numbers = pa.array(range(1, table.num_rows + 1), type=pa.int64())
-    table = table.append_column("_record_number", numbers)
-    return ParsedFile(spec, table, scan.sha256, scan.size, redacted)
+    return table.append_column("_record_number", numbers), redacted

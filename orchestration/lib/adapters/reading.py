@@ -23,10 +23,10 @@ from ..parsing import (
     ParsedFile,
     as_text,
     read_csv_columns,
+    redacted_and_numbered,
     scan_bytes,
     sniff_header,
 )
-from ..redaction import redact_column
 from . import formats, name_part
 from .detect import VendorSource, json_records
 from .model import Column, Constant, FileNamePart, Missing, VendorFile
@@ -202,13 +202,7 @@ def read_target(
         digest.update(f"{source.rel}\0{scan.sha256}\n".encode())
         size += scan.size
         per_file[source.rel] = (n, scan.sha256)
-    table = pa.table({c: pa.array(parts[c], type=pa.string()) for c in spec.columns})
-    redacted = 0
-    for i, column in enumerate(spec.columns):
-        clean, k = redact_column(table.column(i))
-        if k:
-            table = table.set_column(i, column, clean)
-            redacted += k
-    numbers = pa.array(range(1, table.num_rows + 1), type=pa.int64())
-    table = table.append_column("_record_number", numbers)
+    table, redacted = redacted_and_numbered(
+        pa.table({c: pa.array(parts[c], type=pa.string()) for c in spec.columns})
+    )
     return ParsedFile(spec, table, digest.hexdigest(), size, redacted), per_file
