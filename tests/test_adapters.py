@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import shutil
 from collections import Counter
@@ -17,7 +18,8 @@ import duckdb
 import pytest
 
 from orchestration.lib.adapters import LayoutError, all_layouts, check_layout, formats, layout
-from orchestration.lib.adapters.model import Column, Layout, Missing, VendorFile
+from orchestration.lib.adapters.model import Column, Layout, Missing, Sideloaded, VendorFile
+from orchestration.lib.adapters.writing import write_layouts_in_zone
 from orchestration.lib.contract import BY_PATH
 from orchestration.lib.errors import BatchRefused
 from orchestration.lib.landing import scan_landing
@@ -61,6 +63,7 @@ def _layout_with(columns: dict) -> Layout:
         ({"amount": Column("Amount", format="no_such_converter")}, "no converter named"),
         ({"amount": Column(("Amount", "Currency"))}, "several source columns need a format"),
         ({"amount": Column("Amount", format="minor_units")}, "reads 2 column(s)"),
+        ({"reason": Sideloaded(("users",), "user_id", "reason")}, "needs a JSON document"),
     ],
 )
 def test_a_malformed_layout_is_refused_naming_the_problem(columns, message):
@@ -102,7 +105,7 @@ CASES = [
     ("stripe_payment_status", ("Failed",), "failed", {}),
     ("stripe_payment_status", ("Pending",), "pending", {}),
     # the converters several layouts share (layouts/_shared.py) and those made from its rules
-    ("naive_utc_datetime", ("2026-11-20 14:03:05",), "2026-11-20T14:03:05+00:00", {}),
+    ("local_datetime", ("2026-11-20 14:03:05",), "2026-11-20T14:03:05+00:00", {}),
     ("closed_won_status", ("false", "false"), "open", {}),
     ("closed_won_status", ("true", "true"), "won", {}),
     ("closed_won_status", ("true", "false"), "lost", {}),
@@ -141,7 +144,7 @@ READ_ONLY = [
     ("stripe_payment_status", ("Partially refunded",), "succeeded"),
     # a fee of 0.45 EUR on a 1500 JPY charge that settled as 9.12 EUR: 0.45 x 1500 / 9.12
     ("stripe_fee", ("0.45", "1500", "9.12", "jpy"), "74"),
-    ("naive_utc_datetime", ("2026-11-20 14:03",), "2026-11-20T14:03:00+00:00"),
+    ("local_datetime", ("2026-11-20 14:03",), "2026-11-20T14:03:00+00:00"),
     ("closed_won_status", ("TRUE", "1"), "won"),
     ("salesforce_closed_at", ("false", "2026-11-20T14:03:00.000Z"), None),  # open: no close
     ("website_domain", ("www.acme.it/contact",), "acme.it"),
@@ -166,7 +169,7 @@ UNREADABLE = [
     ("bool_true_false", ("maybe",)),
     ("stripe_date", ("09.07.2026",)),
     ("stripe_payment_status", ("Disputed",)),
-    ("naive_utc_datetime", ("20/11/2026 14:03",)),
+    ("local_datetime", ("20/11/2026 14:03",)),
     ("closed_won_status", ("maybe", "true")),
     ("salesforce_task_status", ("Blocked",)),
     ("hubspot_source", ("Offline Sources",)),
@@ -204,6 +207,40 @@ def test_every_converter_of_the_engine_has_a_case():
     engine = {n for n, c in formats.CONVERTERS.items() if c.to_contract.__module__ in ours}
     tested = {c[0] for c in CASES} | {"mailchimp_event_id"}
     assert engine - tested == set()
+
+
+# (converter, vendor value(s) written in Europe/Berlin without an offset, the UTC instant,
+# contract row for to_vendor): summer time (+02:00), winter time (+01:00), a date moving
+ZONED = [
+    ("local_datetime", ("2026-07-01 14:03:05",), "2026-07-01T12:03:05+00:00", {}),
+    ("local_datetime", ("2026-11-20 14:03:05",), "2026-11-20T13:03:05+00:00", {}),
+    ("local_datetime", ("2026-11-21 00:30:00",), "2026-11-20T23:30:00+00:00", {}),
+    (
+        "hubspot_closed_at",
+        ("true", "2026-11-20 14:03:00"),
+        "2026-11-20T13:03:00+00:00",
+        {"status": "won"},
+    ),
+    ("pipedrive_due", ("2026-11-21", "00:30:00"), "2026-11-20T23:30:00+00:00", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "vendor", "contract", "row"), ZONED)
+def test_a_time_without_offset_is_read_and_written_in_the_landings_time_zone(
+    name, vendor, contract, row
+):
+    conv = formats.get_converter(name)
+    with formats.time_zone("Europe/Berlin"):
+        assert conv.read(vendor) == contract
+        assert tuple(as_text(v) for v in conv.write(contract, row)) == vendor
+    assert conv.read(vendor) != contract  # outside the block: UTC again
+    assert formats.local_zone() is dt.UTC
+
+
+@pytest.mark.parametrize("name", ["Europe/Berln", "Mars/Olympus", "", "../etc/passwd", 3])
+def test_a_wrong_time_zone_name_is_refused(name):
+    with pytest.raises(ValueError, match="time zone"):
+        formats.zone_named(name)
 
 
 def test_the_mailchimp_event_id_is_made_from_the_activity_and_is_stable():
@@ -417,6 +454,8 @@ def test_the_landing_config_forces_the_layout_of_a_domain(tmp_path):
         ('crm = "stripe"', "stripe is a layout of payments, not crm"),
         ('billing = "stripe"', "'billing' is not a domain"),
         ("payments = ", "not readable"),
+        ('timezone = "Europe/Berln"', "timezone: 'Europe/Berln' is not a known time zone"),
+        ("timezone = 1", "timezone: 1 is not a time zone name"),
     ],
 )
 def test_a_wrong_landing_config_refuses_every_batch_naming_it(tmp_path, config, message):
@@ -425,6 +464,40 @@ def test_a_wrong_landing_config_refuses_every_batch_naming_it(tmp_path, config, 
     (refusal,) = scan_landing(landing).refusals
     assert refusal.file == FIRST
     assert "crmwh-layouts.toml" in refusal.message and message in refusal.message
+
+
+HUBSPOT_COMPANIES = (
+    "Record ID,Company name,Company Domain Name,Create Date,Industry,Country/Region,"
+    "Company owner,Last Modified Date\n"
+    "101,Acme,acme.it,2026-07-01 14:03,Software,Italy,Jane Doe,2026-11-20 14:03:05\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "created_at", "updated_at"),
+    [
+        (None, "2026-07-01T14:03:00+00:00", "2026-11-20T14:03:05+00:00"),
+        ('timezone = "UTC"', "2026-07-01T14:03:00+00:00", "2026-11-20T14:03:05+00:00"),
+        # summer time (+02:00), winter time (+01:00)
+        ('timezone = "Europe/Berlin"', "2026-07-01T12:03:00+00:00", "2026-11-20T13:03:05+00:00"),
+        ('crm = "hubspot"\ntimezone = "America/New_York"', "2026-07-01T18:03:00+00:00", None),
+    ],
+)
+def test_a_vendor_time_without_offset_lands_in_the_landings_time_zone(
+    tmp_path, config, created_at, updated_at
+):
+    landing = _batch_with(
+        tmp_path, {"crm/hubspot-crm-exports-all-companies-2026.csv": HUBSPOT_COMPANIES}
+    )
+    if config is not None:
+        (landing / "crmwh-layouts.toml").write_text(config + "\n", encoding="utf-8")
+    scan = scan_landing(landing)
+    assert scan.unknown == [] and scan.refusals == []
+    (batch,) = scan.batches
+    (account,) = _records(read_batch(batch, batch.fingerprint()), "crm/accounts.csv")
+    assert account["created_at"] == created_at
+    if updated_at is not None:
+        assert account["updated_at"] == updated_at
 
 
 # -- through the loader and the warehouse ----------------------------------------------------
@@ -562,15 +635,33 @@ def _raw_records(warehouse: Path, table: str, leave_out: set[str]) -> Counter:
     return Counter(tuple(_instant(row[i]) for i in keep) for row in rows)
 
 
-@pytest.mark.parametrize("vendor", ["hubspot", "pipedrive", "salesforce"])
+@pytest.mark.parametrize(
+    ("vendor", "timezone"),
+    [
+        ("hubspot", None),
+        ("pipedrive", None),
+        ("salesforce", None),
+        # local times without offset, written and read in the landing's time zone
+        ("hubspot", "Europe/Berlin"),
+        ("pipedrive", "Asia/Kolkata"),
+    ],
+)
 def test_a_generated_crm_company_loads_the_neutral_records_but_its_gaps(
-    vendor, neutral_loaded, tmp_path
+    vendor, timezone, neutral_loaded, tmp_path
 ):
     """A CRM layout both ways: the generator's vendor files read back as the neutral records
     of every contract file they provide, but the columns the vendor lacks (empty when no file
-    of the target has them); a file the user supplies is read as the neutral one."""
+    of the target has them); a file the user supplies is read as the neutral one. With a
+    `timezone`, the vendor's times without offset are written in it and the landing's
+    crmwh-layouts.toml names it."""
     lay = layout(vendor)
-    generate(tmp_path / "landing", layouts=(vendor,), **SMALL)
+    if timezone is None:
+        generate(tmp_path / "landing", layouts=(vendor,), **SMALL)
+    else:
+        generate(tmp_path / "landing", **SMALL)
+        write_layouts_in_zone(tmp_path / "landing", (vendor,), timezone)
+        config = (tmp_path / "landing" / "crmwh-layouts.toml").read_text(encoding="utf-8")
+        assert config == f'timezone = "{timezone}"\n'
     warehouse = tmp_path / "v.duckdb"
     result = load_landing(tmp_path / "landing", warehouse, with_gx=False)
     assert result.loaded == [FIRST, SECOND]
@@ -587,6 +678,70 @@ def test_a_generated_crm_company_loads_the_neutral_records_but_its_gaps(
             if all(isinstance(vf.columns[column], Missing) for vf in files):
                 values = {r[0] for r in _raw_column(warehouse, table, column)}
                 assert values == {None}, (target, column)
+
+
+def test_a_generated_zendesk_company_loads_the_neutral_records_but_its_gaps(
+    neutral_loaded, tmp_path
+):
+    """Zendesk both ways: the requesters' e-mails and names are written only in the
+    sideloaded `users` list and read back by the tickets' requester_id."""
+    lay = layout("zendesk")
+    generate(tmp_path / "landing", layouts=("zendesk",), **SMALL)
+    page = json.loads((tmp_path / "landing" / FIRST / "support/tickets.json").read_text())
+    assert page["users"] and all({"id", "email", "name"} <= set(u) for u in page["users"])
+    assert not any("source" in t["via"] for t in page["tickets"])
+    warehouse = tmp_path / "v.duckdb"
+    result = load_landing(tmp_path / "landing", warehouse, with_gx=False)
+    assert result.loaded == [FIRST, SECOND] and result.refused == {}
+    for vf in lay.files:
+        gaps = {c for c, f in vf.columns.items() if isinstance(f, Missing)}
+        table = BY_PATH[vf.target].table
+        ours = _raw_records(warehouse, table, gaps)
+        assert ours == _raw_records(neutral_loaded, table, gaps), vf.target
+    emails = {r[0] for r in _raw_column(warehouse, "support__tickets", "requester_email")}
+    assert len(emails - {None}) > 1
+
+
+def test_a_zendesk_requester_is_joined_from_the_sideloaded_users(tmp_path):
+    def ticket(i, requester_id, via):
+        return {
+            "id": i,
+            "subject": "Printer",
+            "status": "open",
+            "priority": "high",
+            "requester_id": requester_id,
+            "via": via,
+            "created_at": "2026-11-20T14:03:00Z",
+            "updated_at": "2026-11-20T14:03:00Z",
+        }
+
+    mail = {"channel": "email", "source": {"from": {"address": "via@x.it", "name": "Via"}}}
+    page = {
+        "tickets": [
+            ticket(1, 20978392, {"channel": "web"}),  # a sideloaded user
+            ticket(2, 20978392, mail),  # the sideloaded user wins over via.source.from
+            ticket(3, 555, mail),  # not sideloaded: via.source.from
+            ticket(4, 556, mail),  # sideloaded without an e-mail: via.source.from
+            ticket(5, None, {"channel": "web"}),  # nobody: empty
+        ],
+        "users": [
+            {"id": "20978392", "name": "Ada Lovelace", "email": "ada@x.it"},
+            {"id": 556, "name": None, "email": None},
+        ],
+        "end_of_stream": True,
+    }
+    landing = _batch_with(tmp_path, {"support/tickets.json": json.dumps(page)})
+    scan = scan_landing(landing)
+    assert scan.unknown == [] and scan.refusals == []
+    (batch,) = scan.batches
+    tickets = _records(read_batch(batch, batch.fingerprint()), "support/tickets.jsonl")
+    assert [(t["requester_email"], t["requester_name"]) for t in tickets] == [
+        ("ada@x.it", "Ada Lovelace"),
+        ("ada@x.it", "Ada Lovelace"),
+        ("via@x.it", "Via"),
+        ("via@x.it", "Via"),
+        (None, None),
+    ]
 
 
 def _raw_column(warehouse: Path, table: str, column: str) -> list[tuple]:

@@ -12,7 +12,10 @@ What may differ is derived from the Layout data only (orchestration/lib/adapters
   event ids): mart columns of that name are left out of the comparison.
 
 One refresh per group of layouts that can share a landing (one vendor per domain), plus the
-neutral reference, all of the same small clean company (module-scoped).
+neutral reference, all of the same small clean company (module-scoped). HubSpot and Pipedrive
+are refreshed alone (the CRM gaps shown without the other domains' gaps blurring them), HubSpot
+with its local times written in Europe/Berlin and read back through the landing's
+crmwh-layouts.toml `timezone`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 
 from orchestration.lib.adapters import all_layouts, formats
 from orchestration.lib.adapters.model import Column, Layout, Missing
+from orchestration.lib.adapters.writing import write_layouts_in_zone
 from synthetic_exports import generate
 from tests.support import refresh
 from tests.test_incremental_equivalence import _columns as _marts  # the marts' columns
@@ -36,7 +40,11 @@ SMALL = {"seed": 7, "days": 120, "batches": 2, "scale": 0.2}
 GROUPS = {
     "stripe+zendesk+mailchimp": ("stripe", "zendesk", "mailchimp"),
     "salesforce+stripe+zendesk+mailchimp": ("salesforce", "stripe", "zendesk", "mailchimp"),
+    "hubspot": ("hubspot",),
+    "pipedrive": ("pipedrive",),
 }
+# the time zone a group's vendor times without offset are written and read in (default UTC)
+TIMEZONES = {"hubspot": "Europe/Berlin"}
 NOT_DATA = {"fct_pipeline_snapshot": {"loaded_through_at"}}  # when the load ran
 SHOWN = 3
 
@@ -77,9 +85,13 @@ def expected(layouts: list[Layout]) -> Expected:
     return out
 
 
-def _refreshed(root: Path, layouts: tuple[str, ...]) -> Path:
+def _refreshed(root: Path, layouts: tuple[str, ...], timezone: str | None = None) -> Path:
     landing, warehouse = root / "landing", root / "crm.duckdb"
-    generate(landing, layouts=layouts, **SMALL)
+    if timezone is None:
+        generate(landing, layouts=layouts, **SMALL)
+    else:  # the generator's vendor files, their times without offset in `timezone`
+        generate(landing, **SMALL)
+        write_layouts_in_zone(landing, layouts, timezone)
     result = refresh(landing, warehouse)
     assert result.success, f"the refresh of layouts {layouts or 'neutral'} failed: {result}"
     assert result.batches_refused == [] and len(result.batches_loaded) == SMALL["batches"], (
@@ -164,7 +176,7 @@ def test_a_company_in_vendor_layouts_has_the_neutral_marts_except_what_they_decl
 ):
     available = all_layouts()
     vendors = GROUPS[group]
-    warehouse = _refreshed(tmp_path, vendors)
+    warehouse = _refreshed(tmp_path, vendors, TIMEZONES.get(group))
     exp = expected([available[v] for v in vendors])
     problems = compare(warehouse, neutral, exp)
     assert problems == [], f"layouts {vendors}:\n" + "\n".join(problems)

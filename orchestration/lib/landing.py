@@ -18,7 +18,8 @@ A file of a domain folder that is not a contract file may be a vendor's native e
 (Salesforce's `Opportunity.csv`, Stripe's `unified_payments.csv`): `adapters.detect` matches
 it against the vendor layouts by its header, so it provides its contract file (or, looking
 like a vendor export that matches no layout, refuses its batch). The landing's
-`crmwh-layouts.toml` may force a domain's layout; it is read, not reported.
+`crmwh-layouts.toml` may force a domain's layout and set the time zone of vendor times
+without an offset (`timezone`); it is read, not reported.
 
 Symbolic links are followed: a batch folder, a sub-folder or a file may be a link. A link
 whose target is missing is reported (a contract name: its batch is refused); a link back

@@ -19,7 +19,16 @@ from functools import cache
 
 from ..contract import BY_PATH
 from . import formats
-from .model import Column, Constant, FileNamePart, Layout, Missing, MissingFile, VendorFile
+from .model import (
+    Column,
+    Constant,
+    FileNamePart,
+    Layout,
+    Missing,
+    MissingFile,
+    Sideloaded,
+    VendorFile,
+)
 
 __all__ = [
     "Column",
@@ -28,6 +37,7 @@ __all__ = [
     "Layout",
     "Missing",
     "MissingFile",
+    "Sideloaded",
     "VendorFile",
     "all_layouts",
     "layout",
@@ -64,26 +74,23 @@ def check_layout(lay: Layout) -> None:
             )
         for column, fld in vf.columns.items():
             if isinstance(fld, Column):
-                if fld.format is not None:
-                    try:
-                        conv = formats.get_converter(fld.format)
-                    except KeyError as e:
-                        raise LayoutError(f"{name} {column}: {e.args[0]}") from None
-                    if conv.arity != len(fld.sources):
-                        raise LayoutError(
-                            f"{name} {column}: converter {fld.format} reads {conv.arity} "
-                            f"column(s), the source has {len(fld.sources)}"
-                        )
-                elif len(fld.sources) != 1:
-                    raise LayoutError(f"{name} {column}: several source columns need a format")
-                if len(set(fld.values.values())) != len(fld.values):
-                    raise LayoutError(f"{name} {column}: the value map is not one-to-one")
+                _check_column(f"{name} {column}", fld)
+            elif isinstance(fld, Sideloaded):
+                if vf.format != "json" or not vf.records_path:
+                    raise LayoutError(
+                        f"{name} {column}: a Sideloaded value needs a JSON document whose "
+                        "records are under records_path (the sideload is a list beside them)"
+                    )
+                if fld.records_path == vf.records_path or not fld.records_path:
+                    raise LayoutError(f"{name} {column}: the sideload is the records' own list")
+                if fld.otherwise is not None:
+                    _check_column(f"{name} {column} otherwise", fld.otherwise)
             elif isinstance(fld, FileNamePart):
                 if "*" not in vf.name:
                     raise LayoutError(f"{name} {column}: FileNamePart needs a * in the name")
             elif not isinstance(fld, Constant | Missing):
                 raise LayoutError(
-                    f"{name} {column}: not a Column, Constant, FileNamePart or Missing"
+                    f"{name} {column}: not a Column, Constant, FileNamePart, Missing or Sideloaded"
                 )
         for column in vf.when:
             if column not in spec.columns:
@@ -98,6 +105,23 @@ def check_layout(lay: Layout) -> None:
     for mf in lay.missing:
         if mf.target not in BY_PATH or mf.target in targets:
             raise LayoutError(f"{where}: missing file {mf.target!r} is unknown or provided")
+
+
+def _check_column(where: str, fld: Column) -> None:
+    if fld.format is not None:
+        try:
+            conv = formats.get_converter(fld.format)
+        except KeyError as e:
+            raise LayoutError(f"{where}: {e.args[0]}") from None
+        if conv.arity != len(fld.sources):
+            raise LayoutError(
+                f"{where}: converter {fld.format} reads {conv.arity} column(s), the source has "
+                f"{len(fld.sources)}"
+            )
+    elif len(fld.sources) != 1:
+        raise LayoutError(f"{where}: several source columns need a format")
+    if len(set(fld.values.values())) != len(fld.values):
+        raise LayoutError(f"{where}: the value map is not one-to-one")
 
 
 @cache

@@ -14,7 +14,9 @@ the closest layout file and the columns it lacks. Other files keep the landing's
 
 The landing's `crmwh-layouts.toml` (or `.json`) may force the layout of a domain:
 `payments = "stripe"`; a CSV/JSON file of that domain that is not the vendor's then refuses
-its batch, naming the vendor's closest file.
+its batch, naming the vendor's closest file. Its `timezone = "Europe/Berlin"` (an IANA name;
+UTC without it) is the zone of the vendor times written without an offset (HubSpot's and
+Pipedrive's local times): each vendor file of the landing is read in it.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from pathlib import Path
 from ..contract import BY_PATH
 from ..errors import BatchRefused
 from ..parsing import sniff_header
-from . import DOMAINS, all_layouts, layout, layouts_of_domain, name_matches
+from . import DOMAINS, all_layouts, formats, layout, layouts_of_domain, name_matches
 from .model import Layout, VendorFile
 
 CONFIG_NAMES = ("crmwh-layouts.toml", "crmwh-layouts.json")
+TIMEZONE = "timezone"  # the configuration's key of the landing's time zone
 _READABLE = (".csv", ".json", ".jsonl", ".ndjson")
 
 
@@ -42,6 +45,8 @@ class VendorSource:
     rel: str  # relative to the batch folder: "payments/unified_payments.csv"
     layout: Layout
     file: VendorFile
+    # the zone of its times without an offset (the landing's crmwh-layouts.toml `timezone`)
+    timezone: str = formats.DEFAULT_ZONE
 
 
 @dataclass
@@ -81,8 +86,9 @@ class VendorPlan:
 
 def read_config(landing: Path) -> dict[str, str]:
     """Domain -> forced vendor from the landing's `crmwh-layouts.toml`/`.json` ({} without
-    one). Raises BatchRefused naming the file when it is unreadable or names an unknown
-    domain or vendor."""
+    one), and `timezone` -> the zone of vendor times without an offset when the file sets
+    one. Raises BatchRefused naming the file when it is unreadable or names an unknown
+    domain, vendor or time zone."""
     found = [landing / n for n in CONFIG_NAMES if (landing / n).is_file()]
     if not found:
         return {}
@@ -98,9 +104,17 @@ def read_config(landing: Path) -> dict[str, str]:
         raise BatchRefused(path.name, 'expected a table such as payments = "stripe"')
     config: dict[str, str] = {}
     for domain, vendor in data.items():
+        if domain == TIMEZONE:
+            try:
+                formats.zone_named(vendor)
+            except ValueError as e:
+                raise BatchRefused(path.name, f"{TIMEZONE}: {e}; fix the file") from None
+            config[TIMEZONE] = vendor.strip()
+            continue
         if domain not in DOMAINS:
             raise BatchRefused(
-                path.name, f"{domain!r} is not a domain (one of {', '.join(DOMAINS)})"
+                path.name,
+                f"{domain!r} is not a domain (one of {', '.join(DOMAINS)}) nor {TIMEZONE}",
             )
         try:
             lay = layout(str(vendor))
@@ -283,8 +297,9 @@ def plan_batch(
     batch_dir: Path, entries: list[str], config: Mapping[str, str] | None = None
 ) -> VendorPlan:
     """The vendor files among `entries` (regular files, relative to `batch_dir`) and the
-    refusals they cause. `config`: domain -> forced vendor."""
+    refusals they cause. `config`: domain -> forced vendor, and `timezone` (read_config)."""
     config = config or {}
+    zone = config.get(TIMEZONE, formats.DEFAULT_ZONE)
     plan = VendorPlan()
     batch = batch_dir.name
     layouts = all_layouts()
@@ -304,7 +319,7 @@ def plan_batch(
             if candidates and not _neutral_header_complete(offer, rel):
                 hit = _match(offer, file_name, candidates)
                 if hit is not None:
-                    plan.sources.append(VendorSource(rel, *hit))
+                    plan.sources.append(VendorSource(rel, *hit, timezone=zone))
                     continue
                 # a vendor file under a contract name (Stripe's invoices.csv) that lacks
                 # signature columns, rather than a neutral file that lacks a contract column
@@ -319,7 +334,7 @@ def plan_batch(
         else:
             hit = _match(offer, file_name, candidates)
             if hit is not None:
-                plan.sources.append(VendorSource(rel, *hit))
+                plan.sources.append(VendorSource(rel, *hit, timezone=zone))
                 continue
         if _has_a_contract_header(offer, domain):
             continue  # a neutral file under another name: the landing's rules apply

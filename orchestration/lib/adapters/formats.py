@@ -23,7 +23,11 @@ Rules every converter keeps:
 - with one source column, None in -> None out is handled here (the functions never see
   None); with several, the function gets them all and decides;
 - `to_vendor` may return a non-text value (int, bool, list) for JSON files; CSV writing
-  turns it into text.
+  turns it into text;
+- a vendor time written without an offset (HubSpot's, Pipedrive's local times) is in the
+  landing's time zone, `local_zone()`: the `timezone` of its `crmwh-layouts.toml` (UTC
+  without one), set around reading by `adapters.reading` and around writing by the
+  generator (`time_zone`); every other notation names its zone itself.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
-from collections.abc import Callable, Mapping
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -142,6 +149,65 @@ def get_converter(name: str) -> Converter:
 
 
 # --- timestamps ------------------------------------------------------------------------
+
+DEFAULT_ZONE = "UTC"
+_ZONE: ContextVar[dt.tzinfo] = ContextVar("vendor_time_zone", default=dt.UTC)
+
+
+def zone_named(name: str) -> dt.tzinfo:
+    """The IANA time zone `name` (`Europe/Berlin`, `UTC`); ValueError saying why not."""
+    text = name.strip() if isinstance(name, str) else ""
+    if not text:
+        raise ValueError(f'{name!r} is not a time zone name (an IANA name: "Europe/Berlin")')
+    if text.casefold() in ("utc", "etc/utc", "z"):
+        return dt.UTC
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f'{name!r} is not a known time zone: an IANA name such as "Europe/Berlin", '
+            '"America/New_York" or "UTC"'
+        ) from None
+
+
+def local_zone() -> dt.tzinfo:
+    """The time zone of vendor times written without an offset (the landing's
+    `crmwh-layouts.toml` `timezone`; UTC by default)."""
+    return _ZONE.get()
+
+
+@contextmanager
+def time_zone(zone: str | dt.tzinfo | None) -> Iterator[dt.tzinfo]:
+    """Read and write vendor times without an offset in `zone` (a name or a tzinfo; None:
+    UTC) inside the block."""
+    tz = dt.UTC if zone is None else zone_named(zone) if isinstance(zone, str) else zone
+    token = _ZONE.set(tz)
+    try:
+        yield tz
+    finally:
+        _ZONE.reset(token)
+
+
+def naive_local(text: str, patterns: tuple[str, ...]) -> dt.datetime | None:
+    """A time without offset (`2026-11-20 14:03:05`) read with the first of `patterns` that
+    fits, in `local_zone()`, as an aware datetime in UTC; None when none fits. In a zone with
+    daylight saving time, a time of the repeated autumn hour reads as its first (summer)
+    occurrence and one of the skipped spring hour as `zoneinfo` places it (fold 0): a time
+    without offset cannot say which."""
+    for pattern in patterns:
+        try:
+            stamp = dt.datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+        return stamp.replace(tzinfo=local_zone()).astimezone(dt.UTC)
+    return None
+
+
+def local_text(value: str, pattern: str):
+    """A contract timestamp written in `local_zone()` with `pattern` (strftime), without
+    offset; unchanged when it is not one."""
+    stamp = parse_contract_timestamp(value)
+    return value if stamp is None else stamp.astimezone(local_zone()).strftime(pattern)
 
 
 def parse_contract_timestamp(value: str) -> dt.datetime | None:

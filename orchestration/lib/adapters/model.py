@@ -20,6 +20,12 @@ Fields of a vendor file, one per contract column of its target:
   value.
 - `Missing(reason, affects)`: the vendor's export has no such field: the column is empty
   (null) and the reason is reported (audit report, README).
+- `Sideloaded(records_path, by, source, otherwise=Column(...))`: JSON only: the value is in
+  another list of the same document, joined by id (Zendesk's `include=users` sideloads the
+  tickets' users as a top-level `users` list: the requester's `email` is that of the user
+  whose `id` is the ticket's `requester_id`); `otherwise` is read when no sideloaded record
+  has the value. The generator writes the sideloaded list (one record per distinct value,
+  an id made from it) and not `otherwise`, so that the join is what a round trip checks.
 
 `affects` (of `Missing` and `MissingFile`) names the marts the gap leaves empty or degraded,
 as the end-to-end test (tests/test_vendor_layouts.py) checks them against the same company in
@@ -75,7 +81,25 @@ class FileNamePart:
     """The text the first `*` of the vendor file's `name` pattern matched in its file name."""
 
 
-Field = Column | Constant | FileNamePart | Missing
+@dataclass(frozen=True)
+class Sideloaded:
+    """JSON: `source` (dotted) of the record of the document's list `records_path` whose
+    `key` equals this record's `by` (dotted); `otherwise` when there is none or it has no
+    value. Ids are compared as text (`20978392` and `"20978392"` match)."""
+
+    records_path: tuple[str, ...]  # ("users",): the sideloaded list
+    by: str  # the record's key naming the sideloaded record: "requester_id"
+    source: str  # the sideloaded record's key holding the value: "email"
+    key: str = "id"  # the sideloaded record's id
+    otherwise: Column | None = None  # read when the sideload has no value
+
+    @property
+    def label(self) -> str:
+        """How the README names it: `users[id = requester_id].email`."""
+        return f"{'.'.join(self.records_path)}[{self.key} = {self.by}].{self.source}"
+
+
+Field = Column | Constant | FileNamePart | Missing | Sideloaded
 
 
 @dataclass(frozen=True)

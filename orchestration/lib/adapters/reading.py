@@ -4,7 +4,8 @@
 `ParsedFile` a neutral file gives: the contract's columns as text (empty -> null) plus
 `_record_number`, 1-based over the target's concatenated records. Everything after it (the
 audit, staging, marts) is unchanged. A file that cannot be read refuses its batch naming
-the vendor file, line and column.
+the vendor file, line and column. Vendor times without an offset are read in the landing's
+time zone (`VendorSource.timezone`, from its crmwh-layouts.toml; UTC by default).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..parsing import (
 )
 from . import formats, name_part
 from .detect import VendorSource, json_records
-from .model import Column, Constant, FileNamePart, Missing, VendorFile
+from .model import Column, Constant, FileNamePart, Missing, Sideloaded, VendorFile
 
 
 def _lookup(record: Mapping, dotted: str) -> object:
@@ -90,11 +91,32 @@ def _csv_rows(path: Path, name: str, vf: VendorFile, quotes: int) -> tuple[int, 
     return table.num_rows, columns
 
 
-def _json_objects(path: Path, name: str, vf: VendorFile) -> Iterator[tuple[int, Mapping]]:
+def _is_jsonl(path: Path, vf: VendorFile) -> bool:
+    return vf.format == "jsonl" or path.suffix.casefold() in (".jsonl", ".ndjson")
+
+
+def _json_document(path: Path, name: str) -> object:
+    """A vendor JSON file's document; BatchRefused naming the file when it is not JSON."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        return JSON_DECODER.decode(text)
+    except json.JSONDecodeError as e:
+        raise BatchRefused(
+            name,
+            f"not valid JSON: {e.msg} (character {e.colno}); re-export the file",
+            line=e.lineno,
+        ) from None
+    except ValueError as e:
+        raise BatchRefused(name, f"not valid JSON ({e}); re-export the file") from None
+
+
+def _json_objects(
+    path: Path, name: str, vf: VendorFile, doc: object = None
+) -> Iterator[tuple[int, Mapping]]:
     """(line, record) of a vendor JSON (a document with a list of records at
-    `records_path`, or a top-level list) or JSON Lines file."""
-    jsonl = vf.format == "jsonl" or path.suffix.casefold() in (".jsonl", ".ndjson")
-    if jsonl:
+    `records_path`, or a top-level list; `doc`: the document when already read) or JSON
+    Lines file."""
+    if _is_jsonl(path, vf):
         with path.open(encoding="utf-8-sig") as f:
             for line_number, line in enumerate(f, start=1):
                 if not line.strip():
@@ -114,17 +136,8 @@ def _json_objects(path: Path, name: str, vf: VendorFile) -> Iterator[tuple[int, 
                     )
                 yield line_number, obj
         return
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        doc = JSON_DECODER.decode(text)
-    except json.JSONDecodeError as e:
-        raise BatchRefused(
-            name,
-            f"not valid JSON: {e.msg} (character {e.colno}); re-export the file",
-            line=e.lineno,
-        ) from None
-    except ValueError as e:
-        raise BatchRefused(name, f"not valid JSON ({e}); re-export the file") from None
+    if doc is None:
+        doc = _json_document(path, name)
     records = json_records(doc, vf.records_path)
     if records is None:
         where = ".".join(vf.records_path) or "the top level"
@@ -139,17 +152,59 @@ def _json_objects(path: Path, name: str, vf: VendorFile) -> Iterator[tuple[int, 
         yield i, obj
 
 
+def _columns_read(vf: VendorFile) -> list[Column]:
+    """The Columns of `vf`, a Sideloaded value's `otherwise` included."""
+    out = []
+    for f in vf.columns.values():
+        if isinstance(f, Sideloaded):
+            f = f.otherwise
+        if isinstance(f, Column):
+            out.append(f)
+    return out
+
+
+def _sideload_index(doc: object, fld: Sideloaded) -> dict[str, Mapping]:
+    """The sideloaded records of `fld`'s list by their id as text (none: {})."""
+    index: dict[str, Mapping] = {}
+    for record in json_records(doc, fld.records_path) or []:
+        if isinstance(record, Mapping):
+            key = as_text(_lookup(record, fld.key))
+            if key is not None:
+                index.setdefault(key, record)
+    return index
+
+
 def _json_rows(path: Path, name: str, vf: VendorFile) -> tuple[int, dict]:
     """(records, vendor key -> values) of a vendor JSON/JSONL file; a key a record lacks is
-    empty (JSON exports leave out empty keys)."""
-    sources = sorted({s for f in vf.columns.values() if isinstance(f, Column) for s in f.sources})
+    empty (JSON exports leave out empty keys). A Sideloaded value is under its `label`."""
+    sources = sorted({s for f in _columns_read(vf) for s in f.sources})
+    sideloads = [f for f in vf.columns.values() if isinstance(f, Sideloaded)]
     columns: dict[str, list[str | None]] = {s: [] for s in sources}
+    columns |= {f.label: [] for f in sideloads}
+    doc = None if _is_jsonl(path, vf) else _json_document(path, name)
+    indexes = {f.label: _sideload_index(doc, f) for f in sideloads}
     n = 0
-    for _line, obj in _json_objects(path, name, vf):
+    for _line, obj in _json_objects(path, name, vf, doc):
         n += 1
         for source in sources:
             columns[source].append(as_text(_lookup(obj, source)))
+        for f in sideloads:
+            joined = indexes[f.label].get(as_text(_lookup(obj, f.by)) or "")
+            columns[f.label].append(None if joined is None else as_text(_lookup(joined, f.source)))
     return n, columns
+
+
+def _read_column(fld: Column, n: int, columns: Mapping[str, list]) -> list[str | None]:
+    inputs = [columns.get(s, [None] * n) for s in fld.sources]
+    conv = formats.get_converter(fld.format) if fld.format else None
+    values = fld.values
+    result: list[str | None] = []
+    for row in zip(*inputs, strict=True):
+        value = conv.read(row) if conv is not None else row[0]
+        if value is not None and values:
+            value = values.get(value, value)
+        result.append(value)
+    return result
 
 
 def convert(
@@ -165,17 +220,14 @@ def convert(
             out[target_column] = [None] * n
         elif isinstance(fld, Constant):
             out[target_column] = [fld.value] * n
+        elif isinstance(fld, Sideloaded):
+            joined = columns.get(fld.label, [None] * n)
+            other = [None] * n if fld.otherwise is None else _read_column(fld.otherwise, n, columns)
+            out[target_column] = [
+                a if a is not None else b for a, b in zip(joined, other, strict=True)
+            ]
         else:
-            inputs = [columns.get(s, [None] * n) for s in fld.sources]
-            conv = formats.get_converter(fld.format) if fld.format else None
-            values = fld.values
-            result: list[str | None] = []
-            for row in zip(*inputs, strict=True):
-                value = conv.read(row) if conv is not None else row[0]
-                if value is not None and values:
-                    value = values.get(value, value)
-                result.append(value)
-            out[target_column] = result
+            out[target_column] = _read_column(fld, n, columns)
     return out
 
 
@@ -196,7 +248,8 @@ def read_target(
             n, columns = _csv_rows(path, name, source.file, scan.quotes)
         else:
             n, columns = _json_rows(path, name, source.file)
-        converted = convert(source.file, n, columns, Path(source.rel).name)
+        with formats.time_zone(source.timezone):
+            converted = convert(source.file, n, columns, Path(source.rel).name)
         for c in spec.columns:
             parts[c].extend(converted[c])
         digest.update(f"{source.rel}\0{scan.sha256}\n".encode())

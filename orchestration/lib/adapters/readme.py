@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import all_layouts, formats
-from .model import Column, Constant, FileNamePart, Layout, Missing
+from .model import Column, Constant, FileNamePart, Layout, Missing, Sideloaded
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 BEGIN = "<!-- vendor-table:begin (python -m orchestration.lib.adapters.readme --write) -->"
@@ -49,6 +49,11 @@ def _rows(lay: Layout) -> list[str]:
                 notes.append(f"`{column}` = {fld.value or 'empty'}")
             elif isinstance(fld, FileNamePart):
                 notes.append(f"`{column}` from the file name")
+            elif isinstance(fld, Sideloaded):
+                other = ""
+                if fld.otherwise is not None:
+                    other = ", else " + ", ".join(f"`{s}`" for s in fld.otherwise.sources)
+                notes.append(f"`{column}` from the sideloaded `{fld.label}`{other}")
             elif (
                 isinstance(fld, Column) and fld.format and formats.get_converter(fld.format).derived
             ):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from .. import formats
 from ..formats import converter, parse_contract_timestamp, register_converter
 from ..model import Missing, MissingFile
 
@@ -59,29 +60,26 @@ def utc_text(value: str, pattern: str):
     return value if stamp is None else stamp.astimezone(dt.UTC).strftime(pattern)
 
 
-def naive_utc(text: str) -> dt.datetime | None:
-    """`2026-11-20 14:03:05` or `2026-11-20 14:03` (no offset) read as UTC; None otherwise."""
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return dt.datetime.strptime(text.strip(), pattern).replace(tzinfo=dt.UTC)
-        except ValueError:
-            continue
-    return None
+def naive_local(text: str) -> dt.datetime | None:
+    """`2026-11-20 14:03:05` or `2026-11-20 14:03` (no offset) read in the landing's time
+    zone (`formats.local_zone()`, UTC by default), as UTC; None otherwise."""
+    return formats.naive_local(text, ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"))
 
 
-@converter("naive_utc_datetime")
-class NaiveUtcDatetime:
-    """A CRM export's date-time `2026-11-20 14:03:05` (also without seconds), read as UTC
-    <-> the contract's ISO 8601 with offset (written with seconds, so nothing is lost)."""
+@converter("local_datetime")
+class LocalDatetime:
+    """A CRM export's date-time without offset `2026-11-20 14:03:05` (also without seconds),
+    in the landing's time zone (crmwh-layouts.toml `timezone`, UTC by default) <-> the
+    contract's ISO 8601 in UTC (written with seconds, so nothing is lost)."""
 
     @staticmethod
     def to_contract(value: str) -> str | None:
-        stamp = naive_utc(value)
+        stamp = naive_local(value)
         return value if stamp is None else stamp.isoformat(timespec="seconds")
 
     @staticmethod
     def to_vendor(value: str):
-        return utc_text(value, "%Y-%m-%d %H:%M:%S")
+        return formats.local_text(value, "%Y-%m-%d %H:%M:%S")
 
 
 @converter("closed_won_status", arity=2)
@@ -192,6 +190,13 @@ DEAL_MARTS = (
 USER_MARTS = ("dim_rep", *DEAL_MARTS)
 STAGE_MARTS = ("dim_stage", "fct_stage_durations", *DEAL_MARTS)
 HISTORY_MARTS = ("fct_stage_durations", *DEAL_MARTS)
+# how the marts degrade without any deal-history row (a CRM layout without crm/deal_history.csv)
+WITHOUT_HISTORY = (
+    "; without it fct_pipeline_snapshot, fct_stage_durations and rpt_forecast_accuracy are "
+    "empty, a deal reaches only its won stage (fct_deal_stage_reached without reached_at, "
+    "rpt_stage_conversion, rpt_account_stage_reach), and fct_deals has no first amount and a "
+    "closed deal's owner at close is 'unknown'"
+)
 LEAD_MARTS = (
     "fct_lead_funnel",
     "fct_goal_attainment",

@@ -6,8 +6,9 @@
 
 Values as the export writes them: pipelines, stages and picklists by their labels (`Sales
 Pipeline`, `Appointment Scheduled`), owners by name (`Deal owner`), date-times as
-`YYYY-MM-DD HH:MM` without offset in the account's time zone (read as UTC: set the account's
-time zone to UTC, or the times shift by its offset; seconds, when present, are read too),
+`YYYY-MM-DD HH:MM` without offset in the account's time zone (read in the landing's time
+zone: `timezone = "Europe/Berlin"` in its `crmwh-layouts.toml`, UTC without one; seconds,
+when present, are read too),
 dates `YYYY-MM-DD`, booleans `true`/`false`.
 
 What these three exports do not hold: users (owners are names), leads, the pipelines' stage
@@ -33,7 +34,8 @@ from ._shared import (
     STAGE_MARTS,
     TRAFFIC_SOURCES,
     USER_MARTS,
-    NaiveUtcDatetime,
+    WITHOUT_HISTORY,
+    LocalDatetime,
     account_gaps,
     closed_at,
     goal_files,
@@ -65,8 +67,8 @@ class HubspotDate:
 
 closed_at(
     "hubspot_closed_at",
-    NaiveUtcDatetime.to_contract,
-    NaiveUtcDatetime.to_vendor,
+    LocalDatetime.to_contract,
+    LocalDatetime.to_vendor,
     "A deal's (`Is Deal Closed?`, `Date entered current stage`) <-> the contract's "
     "`closed_at` (`Date entered current stage` comes with the Professional editions; "
     "without it a closed deal's `closed_at` is empty).",
@@ -97,7 +99,7 @@ BUYING_ROLES = {
     "Other": "other",
 }
 
-_TIME = "naive_utc_datetime"
+_TIME = "local_datetime"
 _NOT_IN = "not in the companies, contacts and deals exports"
 
 LAYOUT = Layout(
@@ -201,7 +203,7 @@ LAYOUT = Layout(
             "crm/deal_history.csv",
             "the deals export holds only one 'Date entered <stage>' column per stage of each "
             "pipeline: no amount, close date or owner at each change, and columns named after "
-            "the account's own stages, which a declared layout cannot read",
+            "the account's own stages, which a declared layout cannot read" + WITHOUT_HISTORY,
             HISTORY_MARTS,
         ),
         MissingFile(

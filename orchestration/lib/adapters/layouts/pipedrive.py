@@ -7,8 +7,9 @@ fields, `Deal - ID`, `Person - ID`, `Organization - ID`).
 
 Values as the export writes them: pipelines, stages, activity types and statuses by name
 (`Qualified`, `Won`), owners and assignees by name, date-times `YYYY-MM-DD HH:MM:SS` without
-offset (read as UTC: Pipedrive keeps UTC; an export in a user's own time zone shifts by its
-offset), dates `YYYY-MM-DD`, an activity's due time `HH:MM` and duration `HH:MM`.
+offset, in the exporting user's time zone (read in the landing's time zone: `timezone =
+"Europe/Berlin"` in its `crmwh-layouts.toml`, UTC without one), dates `YYYY-MM-DD`, an
+activity's due time `HH:MM` and duration `HH:MM`.
 
 Not in these four exports: users (owners are names), leads, the pipelines' stage lists,
 the deals' stage history, products, line items, quotes, goals.
@@ -17,9 +18,7 @@ Field names: Pipedrive's export help and API field reference (`DOCS`).
 
 from __future__ import annotations
 
-import datetime as dt
-
-from ..formats import converter, parse_contract_timestamp
+from ..formats import converter, local_zone, parse_contract_timestamp
 from ..model import Column, Layout, Missing, MissingFile, VendorFile
 from ._shared import (
     HISTORY_MARTS,
@@ -30,10 +29,11 @@ from ._shared import (
     STAGE_MARTS,
     TRAFFIC_SOURCES,
     USER_MARTS,
+    WITHOUT_HISTORY,
     account_gaps,
     goal_files,
     lookup,
-    naive_utc,
+    naive_local,
     supplied,
 )
 
@@ -43,14 +43,15 @@ DOCS = "https://support.pipedrive.com/en/article/exporting-data-from-pipedrive"
 @converter("pipedrive_due", arity=2)
 class PipedriveDue:
     """An activity's (`Due date`, `Due time`) <-> the contract's `occurred_at`; an activity
-    without a due time is due at 00:00 UTC of its date. Written with seconds (`14:03:05`),
+    without a due time is due at 00:00 of its date, both in the landing's time zone (UTC by
+    default). Written with seconds (`14:03:05`),
     read with or without them."""
 
     @staticmethod
     def to_contract(due_date: str | None, due_time: str | None) -> str | None:
         if due_date is None:
             return None
-        stamp = naive_utc(f"{due_date.strip()} {(due_time or '00:00').strip()}")
+        stamp = naive_local(f"{due_date.strip()} {(due_time or '00:00').strip()}")
         return due_date if stamp is None else stamp.isoformat(timespec="seconds")
 
     @staticmethod
@@ -58,8 +59,8 @@ class PipedriveDue:
         stamp = None if occurred_at is None else parse_contract_timestamp(occurred_at)
         if stamp is None:
             return (occurred_at, None)
-        utc = stamp.astimezone(dt.UTC)
-        return (utc.date().isoformat(), utc.strftime("%H:%M:%S"))
+        local = stamp.astimezone(local_zone())
+        return (local.date().isoformat(), local.strftime("%H:%M:%S"))
 
 
 @converter("pipedrive_duration")
@@ -92,7 +93,7 @@ lookup(
     "A deal's `Source channel` <-> the contract's lead sources.",
 )
 
-_TIME = "naive_utc_datetime"
+_TIME = "local_datetime"
 _NOT_READ = "; this layout reads Pipedrive's organizations, people, deals and activities exports"
 
 LAYOUT = Layout(
@@ -256,7 +257,7 @@ LAYOUT = Layout(
         MissingFile(
             "crm/deal_history.csv",
             "a deal's stage changes are in its change log (the API's deal flow), not in any "
-            "CSV export",
+            "CSV export" + WITHOUT_HISTORY,
             HISTORY_MARTS,
         ),
         MissingFile(

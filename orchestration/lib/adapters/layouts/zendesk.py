@@ -1,8 +1,8 @@
 """Zendesk: the tickets of the Incremental Ticket Export (`GET /api/v2/incremental/tickets
-.json?include=metric_sets`, each page saved as one JSON file `{"tickets": [...], ...}`, the
-tickets' metrics sideloaded as each ticket's `metric_set`) and the calls of Zendesk Talk's
-Incremental Export of Calls (`GET /api/v2/channels/voice/stats/incremental/calls.json`,
-saved as `{"calls": [...], ...}`).
+.json?include=metric_sets,users`, each page saved as one JSON file `{"tickets": [...],
+"users": [...], ...}`, the tickets' metrics sideloaded as each ticket's `metric_set`) and
+the calls of Zendesk Talk's Incremental Export of Calls
+(`GET /api/v2/channels/voice/stats/incremental/calls.json`, saved as `{"calls": [...], ...}`).
 
 Fields: the Tickets and Ticket Metrics APIs
 (https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/,
@@ -14,9 +14,13 @@ Timestamps are UTC ISO 8601 (`2026-11-20T14:03:00Z`); ids and metrics are JSON n
 metrics in minutes are objects `{"calendar": n, "business": m}` (calendar minutes are
 read, as the contract counts them).
 
-A ticket names its requester by id (`requester_id`; the user, with the e-mail, is a sideload
-of its own, `include=users`, which a layout cannot join): the requester's address and name
-are read from the ticket's `via.source.from` (filled for tickets that came by e-mail).
+A ticket names its requester by id (`requester_id`); with `include=users` (Tickets
+sideloads: `include=metric_sets,users`) the page also holds the tickets' users as a top-level
+list `users` (`id`, `name`, `email`): the requester's e-mail and name are those of the user
+whose `id` is the ticket's `requester_id`, else (no users sideloaded, or the user has none)
+the ticket's `via.source.from` (filled for tickets that came by e-mail). A separate users
+export (`users.json` of the Incremental User Export) beside the tickets is not joined: a
+layout's vendor file provides one contract file by itself.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..formats import converter, parse_contract_timestamp
-from ..model import Column, Layout, Missing, VendorFile
+from ..model import Column, Layout, Missing, Sideloaded, VendorFile
 from ._shared import lookup, utc_text
 
 DOCS = (
@@ -91,8 +95,8 @@ _INT = "integer"
 LAYOUT = Layout(
     vendor="zendesk",
     domain="support",
-    title="Zendesk incremental ticket export (JSON, metric sets sideloaded) and Talk call "
-    "export (JSON)",
+    title="Zendesk incremental ticket export (JSON, metric sets and users sideloaded) and Talk "
+    "call export (JSON)",
     docs_url=DOCS,
     files=(
         VendorFile(
@@ -114,8 +118,12 @@ LAYOUT = Layout(
                 "id": Column("id", format=_INT),
                 "subject": Column("subject"),
                 "description": Column("description"),
-                "requester_email": Column("via.source.from.address"),
-                "requester_name": Column("via.source.from.name"),
+                "requester_email": Sideloaded(
+                    ("users",), "requester_id", "email", otherwise=Column("via.source.from.address")
+                ),
+                "requester_name": Sideloaded(
+                    ("users",), "requester_id", "name", otherwise=Column("via.source.from.name")
+                ),
                 "channel": Column("via.channel", format="zendesk_channel"),
                 "priority": Column("priority"),
                 "status": Column("status", format="zendesk_status"),
