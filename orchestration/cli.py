@@ -85,6 +85,7 @@ def _generate(args: argparse.Namespace) -> int:
             scale=args.scale,
             dirty=args.dirty,
             layouts=tuple(v.strip() for v in (args.layout or "").split(",") if v.strip()),
+            timezone=args.timezone,
         )
     except ValueError as e:
         print(f"crmwh generate: {e}", file=sys.stderr)
@@ -208,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         "--layout",
         help="comma-separated vendors whose export files replace the neutral files of their "
         "domain (e.g. salesforce,stripe,zendesk,mailchimp); see README 'Vendor exports'",
+    )
+    gen.add_argument(
+        "--timezone",
+        default="UTC",
+        help="with --layout: the zone the vendors' times without an offset are written in "
+        "(e.g. Europe/Berlin; named in the landing's crmwh-layouts.toml)",
     )
     gen.set_defaults(func=_generate)
 

@@ -46,14 +46,20 @@ def generate(
     dirty: bool = False,
     dirt_log: Path | None = None,
     layouts: tuple[str, ...] = (),
+    timezone: str = "UTC",
 ) -> GenerateSummary:
     """Write the company's batches into `out`; `layouts` (vendor names, e.g. `("salesforce",
     "stripe")`) replace the neutral files of each vendor's domain by the vendor's export
-    files (orchestration/lib/adapters), converted from the neutral ones."""
+    files (orchestration/lib/adapters), converted from the neutral ones, their times without
+    an offset written in `timezone` (named in the landing's crmwh-layouts.toml)."""
     out = Path(out)
     if batches < 1 or days < 30 or scale <= 0:
         raise ValueError("batches >= 1, days >= 30 and scale > 0 are required")
     vendor_layouts = _resolve_layouts(layouts)
+    if vendor_layouts:
+        from orchestration.lib.adapters.formats import zone_named
+
+        zone_named(timezone)  # a wrong name fails before anything is written
     if vendor_layouts and dirty:
         raise ValueError(
             "--layout writes clean data only: the dirt is defined on the neutral files"
@@ -82,17 +88,18 @@ def generate(
 
     counts = landing.close()
     if vendor_layouts:
-        from orchestration.lib.adapters.writing import write_layout
+        from orchestration.lib.adapters.writing import write_layouts_in_zone
 
-        for day in tl.batch_dates:
-            batch_counts = counts.setdefault(day.isoformat(), {})
+        written = write_layouts_in_zone(out, tuple(lay.vendor for lay in vendor_layouts), timezone)
+        for day, files in written.items():
+            batch_counts = counts.setdefault(day, {})
             for lay in vendor_layouts:
                 replaced = {vf.target for vf in lay.files} | {
                     m.target for m in lay.missing if not m.supply
                 }
                 for target in replaced:
                     batch_counts.pop(target, None)
-                batch_counts.update(write_layout(out / day.isoformat(), lay))
+            batch_counts.update(files)
     if dirt_log is not None:
         dirt.write(Path(dirt_log), scale, days, batches)
     return GenerateSummary(

@@ -388,3 +388,41 @@ def test_broken_batch_helpers(dirty_run, tmp_path):
     tamper_manifest(b, "crm/deals.csv")
     manifest = json.loads((b / "_manifest.json").read_text())
     assert manifest["files"]["crm/deals.csv"]["rows"] != len(read_file(b / "crm/deals.csv")[1])
+
+
+def test_vendor_layout_in_a_time_zone_is_named_in_the_landing_config(tmp_path):
+    """`crmwh generate --layout hubspot --timezone Europe/Berlin`: HubSpot's times without an
+    offset are written in Berlin time (so its files differ from the UTC ones) and the
+    landing's crmwh-layouts.toml names the zone; an unknown zone writes nothing."""
+    berlin = generate(
+        tmp_path / "berlin",
+        days=60,
+        batches=1,
+        scale=0.1,
+        layouts=("hubspot",),
+        timezone="Europe/Berlin",
+    )
+    utc = generate(tmp_path / "utc", days=60, batches=1, scale=0.1, layouts=("hubspot",))
+    assert (berlin.out / "crmwh-layouts.toml").read_text() == 'timezone = "Europe/Berlin"\n'
+    assert not (utc.out / "crmwh-layouts.toml").exists()
+    (batch,) = berlin.batches
+    differing = [
+        (a, b)
+        for a, b in zip(
+            sorted((berlin.out / batch / "crm").iterdir()),
+            sorted((utc.out / batch / "crm").iterdir()),
+            strict=True,
+        )
+        if a.read_bytes() != b.read_bytes()
+    ]
+    assert differing, "the times of some HubSpot file should differ between the zones"
+    with pytest.raises(ValueError, match="Mars/Base"):
+        generate(
+            tmp_path / "mars",
+            days=60,
+            batches=1,
+            scale=0.1,
+            layouts=("hubspot",),
+            timezone="Mars/Base",
+        )
+    assert not (tmp_path / "mars").exists()
