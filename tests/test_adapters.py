@@ -588,6 +588,7 @@ def test_a_generated_stripe_and_mailchimp_company_loads_the_neutral_records(gene
     # the audit report names the layouts and what they cannot provide
     page = (report / "latest.html").read_text(encoding="utf-8")
     assert "Vendor layouts" in page and "stripe (Stripe Dashboard CSV exports)" in page
+    assert "times without an offset read in UTC" in page  # no crmwh-layouts.toml zone
     assert "email/campaigns.csv cost</code>: Mailchimp records no spend per campaign" in page
     # ... and which vendor file holds which record numbers of a contract file
     members = generated["vendor"] / FIRST / "email"

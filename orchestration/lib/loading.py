@@ -23,8 +23,7 @@ import pyarrow as pa
 
 from .adapters.reading import read_target
 from .audit.auditor import Auditor
-from .audit.report import layouts_of
-from .audit.results import AuditResult
+from .audit.results import AuditResult, VendorBatch
 from .audit.tables import delete_batch
 from .contract import BY_PATH
 from .errors import BatchRefused, Refusal
@@ -43,6 +42,7 @@ class ParsedBatch:
     fingerprint: str
     files: list[ParsedFile] = field(default_factory=list)
     layouts: dict[str, str] = field(default_factory=dict)  # domain -> vendor layout read
+    timezone: str = "UTC"  # of the vendor times without an offset (crmwh-layouts.toml)
     # contract file -> (vendor file, first and last of its record numbers) in record order
     vendor_files: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
@@ -89,6 +89,7 @@ def read_batch(batch: Batch, fingerprint: str) -> ParsedBatch:
     manifest = read_manifest(batch.path)
     plan = batch.vendor_plan()
     parsed.layouts = {domain: lay.vendor for domain, lay in plan.layouts().items()}
+    parsed.timezone = next((s.timezone for s in plan.sources), parsed.timezone)
     for rel in batch.present_files():
         name = f"{batch.name}/{rel}"
         result = parse_export_file(batch.path / rel, BY_PATH[rel], name)
@@ -270,7 +271,9 @@ def _accept(
                 crash_point("load:committed")
                 report.loaded.append(name)
                 if parsed.layouts:
-                    layouts_of(auditor.result)[name] = (dict(parsed.layouts), parsed.vendor_files)
+                    auditor.result.vendor_batches[name] = VendorBatch(
+                        dict(parsed.layouts), parsed.vendor_files, parsed.timezone
+                    )
                 report.records[name] = {f.spec.path: f.records for f in parsed.files}
                 report.cards_redacted += sum(f.cards_redacted for f in parsed.files)
                 progress(f"loaded batch {name}: {sum(report.records[name].values())} records")

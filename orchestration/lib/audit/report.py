@@ -39,19 +39,11 @@ def _record(text: str | None) -> str:
         return text or ""
 
 
-def layouts_of(result: AuditResult) -> dict[str, tuple[dict[str, str], dict[str, list]]]:
-    """Batch -> (domain -> the vendor layout that provided it, contract file -> [(vendor file,
-    first record number, last)]) for the batches of the run read from a vendor's export
-    files (lib/adapters); filled by the loader. Kept on the result object as an attribute
-    until AuditResult declares it as a field."""
-    return result.__dict__.setdefault("vendor_layouts", {})
-
-
 def _layouts_section(result: AuditResult) -> list[str]:
     """Per batch, which layout provided each domain, which vendor file holds which record
     numbers of a contract file (the findings name records by those numbers), and what the
     layout cannot provide."""
-    used = layouts_of(result)
+    used = result.vendor_batches
     if not used:
         return []
     from ..adapters import layout
@@ -67,7 +59,8 @@ def _layouts_section(result: AuditResult) -> list[str]:
         "<th>cannot provide</th><th>affects</th></tr>",
     ]
     for batch in sorted(used):
-        domains, vendor_files = used[batch]
+        domains, vendor_files = used[batch].layouts, used[batch].files
+        zone = used[batch].timezone
         for domain, vendor in sorted(domains.items()):
             lay = layout(vendor)
             sources = "<br>".join(
@@ -86,7 +79,8 @@ def _layouts_section(result: AuditResult) -> list[str]:
             ] + [(m.target, m.reason, m.affects) for m in lay.missing]
             first_cells = (
                 f"<td>{_e(batch)}</td><td>{_e(domain)}</td>"
-                f"<td>{_e(lay.vendor)} ({_e(lay.title)})</td><td>{sources}</td>"
+                f"<td>{_e(lay.vendor)} ({_e(lay.title)})<br><span class='muted'>times "
+                f"without an offset read in {_e(zone)}</span></td><td>{sources}</td>"
             )
             if not gaps:
                 parts.append(

@@ -123,6 +123,17 @@ class Redecision:
     flagged_after: int
 
 
+@dataclass(frozen=True)
+class VendorBatch:
+    """How a batch's vendor export files were read (lib/adapters): domain -> the layout that
+    provided it, contract file -> [(vendor file, first record number, last)] in record
+    order, and the zone its times without an offset were read in."""
+
+    layouts: dict[str, str]
+    files: dict[str, list[tuple[str, int, int]]]
+    timezone: str
+
+
 @dataclass
 class AuditResult:
     """Everything one run of the audit concluded. `refusals` is the one record of the
@@ -135,6 +146,9 @@ class AuditResult:
     rules: list[RuleResult] = field(default_factory=list)
     redecided: list[Redecision] = field(default_factory=list)
     unknown_names: list[str] = field(default_factory=list)  # names outside the contract
+    vendor_batches: dict[str, VendorBatch] = field(
+        default_factory=dict
+    )  # batches in vendor layouts
     samples: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     seconds_sql: float = 0.0
     seconds_gx: float = 0.0
