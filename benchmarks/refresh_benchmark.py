@@ -1,7 +1,7 @@
 """The refresh benchmark (issue 12): what a refresh costs against what reading the files costs.
 
     .venv/bin/python benchmarks/refresh_benchmark.py [--scales 1,10,100] [--batches 3]
-        [--seed 7] [--workdir DIR] [--out benchmarks/results]
+        [--seed 7] [--engine duckdb|spark] [--workdir DIR] [--out benchmarks/results]
     .venv/bin/python benchmarks/refresh_benchmark.py --plot-only benchmarks/results/benchmark.json
 
 For each scale it generates a company (`crmwh generate --scale S --batches B --dirty`) and
@@ -30,6 +30,9 @@ the figure to compare across machines and scales; the seconds are noisy on a sha
 machine. The issue's targets (at scale 100; the markers are printed at every scale, for
 information): full refresh <= 3x, daily refresh of one new batch <= 1.5x, refresh with
 nothing new <= 1x, peak RSS <= 2 GiB (the larger of the two RSS figures).
+
+`--engine spark` runs the refreshes with `CRMWH_ENGINE=spark` (docs/spark.md): its files are
+named `benchmark-spark*`, beside DuckDB's.
 
 Output: `<out>/benchmark-<UTC time>.json` and `<out>/benchmark.json` (the latest), written
 after each scale; then the plot of time against scale, log-log, one line per kind of
@@ -194,9 +197,12 @@ def refresh_lines(output: str) -> dict:
 # dbt's run results
 
 
-def dbt_target_of(warehouse: Path) -> Path:
-    """dbt's target folder of a warehouse (orchestration/defs/transform/assets.py)."""
-    return warehouse.parent / "dbt" / warehouse.stem
+def dbt_target_of(warehouse: Path, engine: str = "duckdb") -> Path:
+    """dbt's target folder of a warehouse (orchestration/defs/transform/assets.py; not
+    imported: it would load Dagster into this process, whose memory the children inherit)."""
+    return (
+        warehouse.parent / "dbt" / (warehouse.stem + ("" if engine == "duckdb" else f"-{engine}"))
+    )
 
 
 def mtime(path: Path) -> int | None:
@@ -298,11 +304,12 @@ def bench_scale(scale: float, args: argparse.Namespace, root: Path) -> dict:
     logs = work / "logs"
     logs.mkdir(parents=True)
     landing, held_back, warehouse = work / "landing", work / "held_back", work / "crm.duckdb"
-    run_results = dbt_target_of(warehouse) / "run_results.json"
+    run_results = dbt_target_of(warehouse, args.engine) / "run_results.json"
     crmwh = str(BIN / "crmwh")
     # Only this run's settings: none of the caller's CRMWH_* (a publish dir, a crash point).
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRMWH_")}
     env |= {"CRMWH_LANDING": str(landing), "CRMWH_WAREHOUSE": str(warehouse)}
+    env["CRMWH_ENGINE"] = args.engine
     print(f"\n=== scale {scale:g}: {args.batches} batches, seed {args.seed}, in {work}")
 
     result: dict = {"scale": scale, "workdir": str(work), "steps": {}}
@@ -631,6 +638,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="the engine the refreshes build the models on (CRMWH_ENGINE; default duckdb)",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         default=None,
@@ -662,8 +675,9 @@ def main() -> None:
     started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
-    out_json = [args.out / f"benchmark-{stamp}.json", args.out / "benchmark.json"]
-    out_png = [args.out / f"benchmark-{stamp}.png", args.out / "benchmark.png"]
+    name = "benchmark" if args.engine == "duckdb" else f"benchmark-{args.engine}"
+    out_json = [args.out / f"{name}-{stamp}.json", args.out / f"{name}.json"]
+    out_png = [args.out / f"{name}-{stamp}.png", args.out / f"{name}.png"]
     root = args.workdir or Path(tempfile.mkdtemp(prefix="crmwh-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     report = {
@@ -673,6 +687,7 @@ def main() -> None:
         "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
         "batches": args.batches,
         "seed": args.seed,
+        "engine": args.engine,
         "scales_requested": args.scales,
         "targets": {
             "apply_at_scale": TARGET_SCALE,
@@ -685,7 +700,7 @@ def main() -> None:
     }
     m = report["machine"]
     print(
-        f"refresh benchmark: scales {', '.join(f'{s:g}' for s in args.scales)}; "
+        f"refresh benchmark on {args.engine}: scales {', '.join(f'{s:g}' for s in args.scales)}; "
         f"{m['cpus_usable']} CPUs, {m['memory_gib']} GiB, duckdb {m['versions']['duckdb']}, "
         f"dbt {m['versions']['dbt-core']}; results in {args.out}"
     )

@@ -275,3 +275,32 @@ def test_the_generate_command_writes_a_landing_folder_and_dirt_log(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["2026-11-20", "2026-11-21"]
     log = json.loads((tmp_path / "landing.dirt_log.json").read_text())
     assert log["entries"]
+
+
+def test_a_model_dbt_built_but_did_not_report_fails_the_refresh(tmp_path, golden, monkeypatch):
+    """dagster-dbt reads dbt's results from its JSON log lines; a line it cannot read (e.g.
+    something else writing into dbt's stdout, as Spark's progress bar did) leaves that model
+    unmaterialized. The refresh must not look green then: it fails naming the model, and
+    neither records a build nor publishes."""
+    from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+    stream = DbtCliInvocation.stream
+
+    def losing_one_result(self, *args, **kwargs):
+        for event in stream(self, *args, **kwargs):
+            if isinstance(event, dg.Output) and event.output_name == "marts__dim_contact":
+                continue  # the model's result line, garbled
+            yield event
+
+    monkeypatch.setattr(DbtCliInvocation, "stream", losing_one_result)
+    landing = copy_landing(golden / "clean" / "landing", tmp_path / "landing")
+    warehouse = tmp_path / "crm.duckdb"
+    result = refresh(landing, warehouse)
+    assert not result.success
+    assert "reported no result for 1 selected model(s) (marts/dim_contact)" in result.error
+    assert not result.published and result.publication is None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from audit.marts_builds").fetchall() == [(0,)]
+    finally:
+        con.close()

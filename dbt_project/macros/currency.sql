@@ -56,6 +56,12 @@
     cast(timezone('{{ timezone }}', timezone('UTC', {{ timestamp_expression }})) as date)
 {%- endmacro %}
 
+{# Spark has no `at time zone`; its timestamps are instants shown in the session time
+   zone (UTC, profiles.yml), which from_utc_timestamp shifts to the reporting zone. #}
+{% macro spark__utc_to_local_date(timestamp_expression, timezone) -%}
+    cast(from_utc_timestamp({{ timestamp_expression }}, '{{ timezone }}') as date)
+{%- endmacro %}
+
 
 {# Local midnight of a date (reporting time zone) as a naive UTC timestamp. #}
 {% macro reporting_midnight_to_utc(date_expression) -%}
@@ -74,10 +80,24 @@
     timezone('UTC', timezone('{{ timezone }}', cast({{ date_expression }} as timestamp)))
 {%- endmacro %}
 
+{% macro spark__local_midnight_to_utc(date_expression, timezone) -%}
+    to_utc_timestamp(cast({{ date_expression }} as timestamp), '{{ timezone }}')
+{%- endmacro %}
 
-{# Fractional days between two timestamps (seconds / 86400). #}
+
+{# Fractional days between two timestamps (seconds / 86400), a double. On DuckDB an
+   integer divided by a decimal is a double; on Spark it is a decimal (rounded to its
+   scale, and not the contract's double), so Spark divides a double. #}
 {% macro days_between(start_timestamp, end_timestamp) -%}
+    {{ return(adapter.dispatch('days_between', 'crmwh')(start_timestamp, end_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__days_between(start_timestamp, end_timestamp) -%}
     ({{ dbt.datediff(start_timestamp, end_timestamp, 'second') }} / 86400.0)
+{%- endmacro %}
+
+{% macro spark__days_between(start_timestamp, end_timestamp) -%}
+    (cast({{ dbt.datediff(start_timestamp, end_timestamp, 'second') }} as double) / 86400)
 {%- endmacro %}
 
 
@@ -112,6 +132,11 @@
     extract({{ datepart }} from {{ date_expression }})
 {%- endmacro %}
 
+{# Spark names the ISO day of the week `dayofweek_iso` (its `dow` starts on Sunday). #}
+{% macro spark__date_part_number(datepart, date_expression) -%}
+    extract({{ 'dayofweek_iso' if datepart | lower == 'isodow' else datepart }} from {{ date_expression }})
+{%- endmacro %}
+
 
 {# Lower-case, trimmed, inner whitespace collapsed to one space. #}
 {% macro normalise_free_text(expression) -%}
@@ -120,6 +145,12 @@
 
 {% macro default__normalise_free_text(expression) -%}
     trim(regexp_replace(lower({{ expression }}), '\s+', ' ', 'g'))
+{%- endmacro %}
+
+{# Spark's regexp_replace replaces every match (no flags argument), and its string
+   literals unescape backslashes. #}
+{% macro spark__normalise_free_text(expression) -%}
+    trim(regexp_replace(lower({{ expression }}), '\\s+', ' '))
 {%- endmacro %}
 
 
@@ -131,4 +162,9 @@
 
 {% macro default__type_double() -%}
     double precision
+{%- endmacro %}
+
+{# Spark knows `double`, not `double precision`. #}
+{% macro spark__type_double() -%}
+    double
 {%- endmacro %}

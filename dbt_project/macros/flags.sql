@@ -26,7 +26,7 @@
     {%- for name, condition in checks -%}
         {%- do parts.append("case when " ~ condition ~ " then '" ~ name ~ "|' else '' end") -%}
     {%- endfor -%}
-    nullif(rtrim({{ dbt.concat(parts) }}, '|'), '')
+    nullif({{ rtrim_characters(dbt.concat(parts), '|') }}, '')
 {%- endmacro %}
 
 {# Shorthands for the usual checks. #}

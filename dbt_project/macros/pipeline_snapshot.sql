@@ -1,4 +1,30 @@
 {#
+    pipeline_snapshot_config: how fct_pipeline_snapshot is materialised. On DuckDB an
+    incremental table: the pre-hook deletes the days from pipeline_snapshot_recompute_from()
+    on and the model appends them again. On Spark a table rebuilt on every run: Spark's
+    Parquet tables support no DELETE (that needs Delta Lake or Iceberg), so the
+    delete-and-append has nothing to run on (as for the delta files' base models,
+    delta_base_config in macros/engine.sql).
+#}
+{% macro pipeline_snapshot_config() -%}
+    {{ return(adapter.dispatch('pipeline_snapshot_config', 'crmwh')()) }}
+{%- endmacro %}
+
+{% macro default__pipeline_snapshot_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where snapshot_date >= ({{ pipeline_snapshot_recompute_from() }}){% endif %}",
+    ) }}
+{%- endmacro %}
+
+{% macro spark__pipeline_snapshot_config() -%}
+    {{ config(materialized='table') }}
+{%- endmacro %}
+
+
+{#
     The first day fct_pipeline_snapshot must recompute on an incremental run: the day after
     the last stored day, or earlier when a batch loaded since the last build
     (`loaded_at` of stg_audit__file_loads after the stored `loaded_through_at`) touches a stored
@@ -88,7 +114,7 @@
             is_inferred,
             max(case when is_inferred then changed_at end) over (partition by deal_id) as assumed_at,
             row_number() over (
-                partition by deal_id order by is_inferred, history_sequence desc
+                partition by deal_id order by is_inferred nulls last, history_sequence desc
             ) as recency
         from {{ ref('int_deal_history_ordered') }}
     ) as history_ranked

@@ -33,7 +33,7 @@
                 reasons_to_match.{{ key_column }},
                 {{ mapping }}.lost_reason_category,
                 row_number() over (
-                    partition by reasons_to_match.{{ key_column }} order by {{ mapping }}.priority
+                    partition by reasons_to_match.{{ key_column }} order by {{ mapping }}.priority nulls last, {{ mapping }}.pattern nulls last
                 ) as match_rank
             from (
                 select

@@ -43,13 +43,7 @@
         {#- a delta file's base model is an incremental table (see resolve_delta), in a
             schema of its own: its rows carry a load time (_loaded_through_at), and the
             `staging` schema holds only what the set of batches decides -#}
-        {{ config(
-            schema='staging_delta',
-            materialized='incremental',
-            incremental_strategy='append',
-            on_schema_change='fail',
-            post_hook="{% if is_incremental() %}{{ delete_stale_delta_versions('" ~ source_name ~ "', '" ~ table_name ~ "') }}{% endif %}",
-        ) }}
+        {{ delta_base_config(source_name, table_name) }}
         {{ resolve_delta(relation, contract) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ ": meta.contract.kind must be snapshot or delta, not " ~ contract.kind) }}

@@ -11,7 +11,10 @@ The inputs of the models are:
   again). A loaded, replaced, restored or re-decided batch changes the digest of each of
   its files; the audit's quarantine and findings only change with those loads;
 - the as-of date, read from the model that defines it (`intermediate.int_as_of_date`, a
-  view over the audit's live file loads), so that the rule is not restated here.
+  view over the audit's live file loads), so that the rule is not restated here (on
+  DuckDB; a build on Spark leaves no such view in the warehouse file: there any change
+  rebuilds every model, defs/operations/planning.py);
+- the engine that built them (`CRMWH_ENGINE`): another engine rebuilds everything.
 
 A build records this state in `audit.marts_builds` at its end, only when dbt succeeded and
 its selection held every model that had changed (defs/transform/assets.py): a crash, a dbt
@@ -68,24 +71,35 @@ class BuildState:
     project: str
     files: dict[str, str] = field(default_factory=dict)
     as_of_date: str | None = None
+    engine: str = "duckdb"  # the engine that built the models (CRMWH_ENGINE)
 
     def to_json(self) -> str:
         return json.dumps(
-            {"project": self.project, "files": self.files, "as_of_date": self.as_of_date},
+            {
+                "project": self.project,
+                "files": self.files,
+                "as_of_date": self.as_of_date,
+                "engine": self.engine,
+            },
             sort_keys=True,
         )
 
     @classmethod
     def from_json(cls, text: str) -> BuildState:
         data = json.loads(text)
-        return cls(data["project"], dict(data["files"]), data.get("as_of_date"))
+        return cls(
+            data["project"],
+            dict(data["files"]),
+            data.get("as_of_date"),
+            data.get("engine", "duckdb"),  # builds recorded before the engine setting
+        )
 
 
 @dataclass(frozen=True)
 class Changes:
     """What changed between the last recorded build and now."""
 
-    everything: bool  # no recorded build, or the dbt project changed
+    everything: bool  # no recorded build, the dbt project or the engine changed
     files: tuple[str, ...] = ()  # export files whose loads changed
     as_of_moved: bool = False
     reason: str = ""
@@ -140,7 +154,7 @@ def current_state(
             as_of = value.isoformat() if value is not None else None
         except duckdb.Error:  # a view of an older project that no longer binds
             as_of = "unreadable"
-    return BuildState(project_digest(project_dir), files, as_of)
+    return BuildState(project_digest(project_dir), files, as_of, settings.engine())
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> Build | None:
@@ -161,6 +175,11 @@ def changes_since(last: Build | None, now: BuildState) -> Changes:
         return Changes(everything=True, reason="no earlier build of the marts")
     if last.state.project != now.project:
         return Changes(everything=True, reason="the dbt project changed since the last build")
+    if last.state.engine != now.engine:
+        return Changes(
+            everything=True,
+            reason=f"the last build was on {last.state.engine}, this one is on {now.engine}",
+        )
     names = set(last.state.files) | set(now.files)
     files = tuple(sorted(f for f in names if last.state.files.get(f) != now.files.get(f)))
     moved = last.state.as_of_date != now.as_of_date

@@ -112,6 +112,11 @@ class RefreshResult:
         lines.append(f"  publication: {self.describe_publication()}")
         lines.append(f"  landing: {self.landing}")
         lines.append(f"  warehouse: {settings.warehouse_path()}")
+        if settings.engine() != "duckdb":
+            lines.append(
+                f"  models built on {settings.engine()}: lake {settings.lake_dir()}, "
+                f"tables {settings.spark_dir()}"
+            )
         if self.log_file:
             lines.append(f"  log: {self.log_file}")
         return "\n".join(lines)

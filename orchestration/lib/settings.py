@@ -6,7 +6,13 @@ Environment variables override the defaults, which work from a clean clone:
 `CRMWH_PUBLISH_DIR` (default: `published/` beside the warehouse file) where BI tools read
 the published marts; `CRMWH_LOCK_TIMEOUT` (seconds, default 600) how long a refresh waits
 for another one of the same warehouse before giving up; `CRMWH_MEMORY_LIMIT` (default
-`1GB`) the memory limit of every DuckDB database the pipeline opens, dbt's included.
+`1GB`) the memory limit of every DuckDB database the pipeline opens, dbt's included;
+`CRMWH_ENGINE` (`duckdb`, the default, or `spark`) the engine dbt builds the models on, and
+for Spark `CRMWH_LAKE` (default: `lake/` beside the warehouse file) where the loader exports
+the raw and audit tables as Parquet and `CRMWH_SPARK_DIR` (default: `spark/` beside the
+warehouse file) Spark's catalog and tables; `CRMWH_SPARK_MASTER` (default `local[2]`) and
+`CRMWH_SPARK_DRIVER_MEMORY` (default `2g`) the local Spark sessions' (dbt's, read in
+profiles.yml, and the audit's, lib/spark_session.py) (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ DEFAULT_LOCK_TIMEOUT = 600
 # loader's, the publisher's and dbt's databases each took 1-1.7 GiB at scale 100. Operators
 # past the limit spill to disk (in the warehouse folder's .tmp).
 DEFAULT_MEMORY_LIMIT = "1GB"
+ENGINES = ("duckdb", "spark")
 
 
 def _resolve_path(value: str) -> Path:
@@ -76,6 +83,29 @@ def duckdb_config() -> dict[str, str]:
     return {"memory_limit": memory_limit()}
 
 
+def engine() -> str:
+    """The engine dbt builds the models on: `duckdb` (the warehouse file itself) or `spark`
+    (a local Spark session started by dbt, or a cluster: docs/spark.md)."""
+    value = (os.environ.get("CRMWH_ENGINE") or ENGINES[0]).strip().lower()
+    if value not in ENGINES:
+        raise UserError(f"CRMWH_ENGINE must be one of {', '.join(ENGINES)}, not {value!r}")
+    return value
+
+
+def lake_dir() -> Path:
+    """Where the loader exports the raw and audit tables as Parquet for Spark."""
+    if os.environ.get("CRMWH_LAKE"):
+        return _resolve_path(os.environ["CRMWH_LAKE"])
+    return warehouse_path().parent / "lake"
+
+
+def spark_dir() -> Path:
+    """Spark's catalog (a Derby metastore) and the tables dbt builds on Spark."""
+    if os.environ.get("CRMWH_SPARK_DIR"):
+        return _resolve_path(os.environ["CRMWH_SPARK_DIR"])
+    return warehouse_path().parent / "spark"
+
+
 def export_environment() -> None:
     """Make the resolved absolute paths and the memory limit visible to child processes
     (dbt reads CRMWH_WAREHOUSE and CRMWH_MEMORY_LIMIT in profiles.yml) and to the resources
@@ -84,5 +114,10 @@ def export_environment() -> None:
     os.environ["CRMWH_LANDING"] = str(landing_dir())
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
     os.environ["CRMWH_MEMORY_LIMIT"] = memory_limit()
+    os.environ["CRMWH_ENGINE"] = engine()
+    # read by profiles.yml's spark target and macros/engine.sql; under names of their own,
+    # so that an unset CRMWH_LAKE or CRMWH_SPARK_DIR keeps following the warehouse
+    os.environ["CRMWH_RESOLVED_LAKE"] = str(lake_dir())
+    os.environ["CRMWH_RESOLVED_SPARK_DIR"] = str(spark_dir())
     if os.environ.get("CRMWH_PUBLISH_DIR"):
         os.environ["CRMWH_PUBLISH_DIR"] = str(publish_dir())

@@ -43,7 +43,8 @@
 {# exports.md: a snapshot key is deleted exactly when the latest batch in which its file
    was present (audit.file_loads) does not hold it (any record, quarantined ones
    included): the latest present snapshot, then membership. Returns the keys whose
-   is_deleted disagrees. #}
+   is_deleted disagrees. (Membership is a left join, not `is_deleted <> not exists (...)`:
+   Spark accepts EXISTS only as a predicate of its own, not inside a comparison.) #}
 {% test base_model_deletes_keys_absent_from_the_latest_snapshot(model, source_name, table_name) %}
     {%- set raw_table = source(source_name, table_name) -%}
     {%- set contract = source_contract(source_name, table_name) -%}
@@ -51,14 +52,18 @@
         {% for column in contract.key %}base_records.{{ adapter.quote(column) }}, {% endfor %}
         base_records.is_deleted
     from {{ model }} as base_records
-    where base_records.is_deleted <> not exists (
-        select 1
+    left join (
+        select distinct
+            {% for column in contract.key %}raw_records.{{ adapter.quote(column) }}, {% endfor %}
+            true as is_present
         from {{ raw_table }} as raw_records
-        where {% for column in contract.key %}raw_records.{{ adapter.quote(column) }} = base_records.{{ adapter.quote(column) }} and {% endfor %}
+        where {% for column in contract.key %}raw_records.{{ adapter.quote(column) }} is not null and {% endfor %}
             raw_records._batch_date = (
                 select max(batch_date)
                 from {{ source('audit', 'file_loads') }}
                 where source_file = '{{ contract.file }}'
             )
-    )
+    ) as latest_snapshot
+        on {% for column in contract.key %}latest_snapshot.{{ adapter.quote(column) }} = base_records.{{ adapter.quote(column) }}{% if not loop.last %} and {% endif %}{% endfor %}
+    where base_records.is_deleted <> (latest_snapshot.is_present is null)
 {% endtest %}

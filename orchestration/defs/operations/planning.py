@@ -8,8 +8,9 @@ A refresh is two runs of the `daily_refresh` job, each with an asset selection:
    raw assets whose loads changed (lib/build_state.py says which), of the as-of model when
    the as-of date moved, and of the models that read the audit's file loads themselves
    (the incremental pipeline snapshot); everything, from scratch (`dbt build
-   --full-refresh`, the incremental models too), when there is no earlier good build or the
-   dbt project changed (an incremental model's SQL may have); plus `published/marts`
+   --full-refresh`, the incremental models too), when there is no earlier good build, the
+   dbt project changed (an incremental model's SQL may have) or the engine did
+   (`CRMWH_ENGINE`; on Spark every change rebuilds every model); plus `published/marts`
    (downstream of any mart, or alone when the current publication is not of the last good
    build, e.g. after a crash between the build and the publication).
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ...lib import settings
 from ...lib.build_state import Changes, publication_behind, read_changes
 from ..ingestion.assets import LOAD_KEYS, RAW_KEYS
 from ..serving.assets import PUBLISHED_MARTS
@@ -91,8 +93,11 @@ class BuildPlan:
 
 
 def models_to_build(changes: Changes) -> frozenset[dg.AssetKey]:
-    """The dbt asset keys whose inputs changed (see the module docstring)."""
-    if changes.everything:
+    """The dbt asset keys whose inputs changed (see the module docstring). On an engine
+    other than DuckDB, every model whenever anything changed: its as-of date is not read
+    back into the warehouse file (lib/build_state.py), and the delta files' base models
+    are rebuilt on every run anyway (dbt_project/macros/engine.sql)."""
+    if changes.everything or (settings.engine() != "duckdb" and not changes.nothing):
         return DBT_KEYS
     graph = asset_graph()
     roots = {RAW_KEYS[f] for f in changes.files if f in RAW_KEYS}

@@ -8,10 +8,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ...lib import settings
 from ...lib.build_state import current_state, record_build
 from ...lib.console import report_progress
 from ...lib.dbt_wrapper import as_parent
 from ...lib.faults import crash_point
+from ...lib.lake import export_lake, import_marts
 from ...lib.warehouse import connect
 from ..resources import WarehouseResource
 from .project import dbt_cli, dbt_project
@@ -71,6 +73,10 @@ def dbt_models(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
+    spark = settings.engine() == "spark"
+    if spark:  # dbt on Spark reads the sources from the lake (lib/lake.py)
+        context.log.info(export_lake(warehouse.file, settings.lake_dir()).describe())
+        settings.spark_dir().mkdir(parents=True, exist_ok=True)
     with as_parent():
         invocation = dbt.cli(
             args,
@@ -87,10 +93,12 @@ def dbt_models(
         "tests_failed": 0,
     }
     observed: set[str] = set()
+    built: set[dg.AssetKey] = set()
     report_progress("dbt", **progress)
     try:
         for event in invocation.stream():
             if isinstance(event, dg.Output):  # a model or seed built
+                built.add(context.asset_key_for_output(event.output_name))
                 progress["models"] += 1
                 if progress["models"] == 3:
                     crash_point("dbt:early")
@@ -108,7 +116,19 @@ def dbt_models(
                     progress["tests_failed"] += 1 if failed else 0
             report_progress("dbt", **progress)
             yield event
-        # dagster-dbt raised above if dbt failed: here every selected model and test passed
+        # dagster-dbt raised above if dbt failed: here every selected model and test passed,
+        # and each must have been reported (a result dagster-dbt could not read would leave
+        # its asset unmaterialized and the publication skipped while the run looks green)
+        unreported = sorted(k.to_user_string() for k in context.selected_asset_keys - built)
+        if unreported:
+            raise dg.Failure(
+                f"dbt build reported no result for {len(unreported)} selected model(s) "
+                f"({', '.join(unreported[:3])}{', ...' if len(unreported) > 3 else ''}): "
+                "its output could not be read; nothing is recorded or published"
+            )
+        if spark:  # the publication and the build bookkeeping read the warehouse file
+            marts = import_marts(warehouse.file, settings.spark_dir())
+            context.log.info(f"copied {marts} marts from Spark into {warehouse.file}")
         if complete:
             con = connect(warehouse.file)
             try:
@@ -141,9 +161,13 @@ def dbt_target_of(warehouse: Path) -> Path:
     """dbt's target folder of a warehouse: `<warehouse dir>/dbt/<warehouse name>/` (manifest,
     run results, dbt's log of the latest build). One folder per warehouse, kept across
     refreshes, so that dbt parses only the files that changed since the last refresh
-    (partial parsing: its profile, the warehouse's path, is the same every time). The
-    refresh lock keeps two builds of one warehouse from sharing it."""
-    return warehouse.parent / "dbt" / warehouse.stem
+    (partial parsing: its profile, the warehouse's path, is the same every time); a folder of
+    its own per engine other than DuckDB (`<warehouse name>-spark`), whose profile differs.
+    The refresh lock keeps two builds of one warehouse from sharing it."""
+    engine = settings.engine()
+    return (
+        warehouse.parent / "dbt" / (warehouse.stem + ("" if engine == "duckdb" else f"-{engine}"))
+    )
 
 
 dbt_resource = dbt_cli(dbt_project)

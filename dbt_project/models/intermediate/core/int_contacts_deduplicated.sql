@@ -15,7 +15,7 @@ contacts_ranked as (
         *,
         first_value(contact_id) over (
             partition by account_id, coalesce(email_hash, 'contact:' || contact_id)
-            order by created_at, contact_id
+            order by created_at nulls last, contact_id nulls last
         ) as merged_into_contact_id
     from contacts
 ),

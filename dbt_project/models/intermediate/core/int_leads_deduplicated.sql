@@ -24,11 +24,11 @@ leads_ranked as (
     select
         *,
         row_number() over (
-            partition by person_key order by created_at, lead_id
+            partition by person_key order by created_at nulls last, lead_id nulls last
         ) as survivor_rank,
         case when converted_deal_id is not null then row_number() over (
                 partition by person_key, converted_deal_id is not null
-                order by converted_at, lead_id
+                order by converted_at nulls last, lead_id nulls last
             )
         end as conversion_rank
     from leads_grouped

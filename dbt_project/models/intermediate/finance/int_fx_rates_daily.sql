@@ -30,7 +30,7 @@ rate_validity as (
         currency,
         rate,
         rate_date as valid_from,
-        lead(rate_date) over (partition by currency order by rate_date) as valid_until
+        lead(rate_date) over (partition by currency order by rate_date nulls last) as valid_until
     from valid_rates
 ),
 

@@ -32,7 +32,7 @@ ticket_minutes as (
         coalesce(calls_per_ticket.calls, 0) as calls,
         coalesce(calls_per_ticket.call_talk_seconds, 0) as call_talk_seconds,
         coalesce(tickets.agent_work_minutes, 0)
-        + coalesce(calls_per_ticket.call_talk_seconds, 0) / 60.0 as support_minutes,
+        + cast(coalesce(calls_per_ticket.call_talk_seconds, 0) as {{ type_double() }}) / 60 as support_minutes,
         tickets.created_at
     from tickets
     left join calls_per_ticket
@@ -45,9 +45,9 @@ final as (
         email_hash,
         calls,
         call_talk_seconds,
-        cast(support_minutes as double precision) as support_minutes,
+        cast(support_minutes as {{ type_double() }}) as support_minutes,
         cast(
-            support_minutes / 60.0 * {{ var('support_cost_per_hour') }} as double precision
+            support_minutes / 60.0 * {{ var('support_cost_per_hour') }} as {{ type_double() }}
         ) as support_cost_rc,
         {{ to_reporting_date('created_at') }} as created_date,
         created_at

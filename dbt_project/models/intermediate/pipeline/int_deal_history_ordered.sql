@@ -112,13 +112,13 @@ history_ordered as (
         changed_at,
         is_inferred,
         row_number() over (
-            partition by deal_id order by changed_at, is_inferred, history_id
+            partition by deal_id order by changed_at nulls last, is_inferred nulls last, history_id nulls last
         ) as history_sequence,
         lag(stage_id) over (
-            partition by deal_id order by changed_at, is_inferred, history_id
+            partition by deal_id order by changed_at nulls last, is_inferred nulls last, history_id nulls last
         ) as previous_stage_id,
         lead(changed_at) over (
-            partition by deal_id order by changed_at, is_inferred, history_id
+            partition by deal_id order by changed_at nulls last, is_inferred nulls last, history_id nulls last
         ) as next_changed_at
     from history_rows
 ),

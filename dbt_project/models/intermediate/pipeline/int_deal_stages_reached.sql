@@ -27,7 +27,7 @@ open_stages as (
         pipeline_id,
         stage_id,
         stage_order,
-        lead(stage_order) over (partition by pipeline_id order by stage_order) as next_open_stage_order
+        lead(stage_order) over (partition by pipeline_id order by stage_order nulls last) as next_open_stage_order
     from stages
     where stage_type = 'open'
 ),

@@ -39,10 +39,10 @@ visits_numbered as (
         stages.stage_order,
         visit_starts.entered_by_owner_id,
         visit_starts.is_inferred,
-        row_number() over (
+        cast(row_number() over (
             partition by visit_starts.deal_id, visit_starts.stage_id
             order by visit_starts.visit_sequence
-        ) as visit_number,
+        ) as {{ dbt.type_bigint() }}) as visit_number,
         lead(visit_starts.stage_id) over (
             partition by visit_starts.deal_id order by visit_starts.visit_sequence
         ) as next_stage_id,

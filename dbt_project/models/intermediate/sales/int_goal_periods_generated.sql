@@ -140,7 +140,7 @@ final as (
                     periods_in_window.target
                     * ({{ dbt.datediff('periods_in_window.period_start', 'periods_in_window.as_of_date', 'day') }} + 1)
                     / periods_in_window.period_days
-                    as double precision
+                    as {{ type_double() }}
                 )
         end as expected_to_date
     from periods_in_window

@@ -26,7 +26,7 @@ revenue_goals as (
         currency,
         starts_on,
         ends_on,
-        cast(target_1 as double precision)
+        cast(target_1 as {{ type_double() }})
         / case period_1
             when 'day' then 1
             when 'week' then 7
@@ -47,14 +47,14 @@ final as (
         revenue_goals.currency,
         revenue_goals.starts_on,
         revenue_goals.ends_on,
-        cast(revenue_goals.target_per_day as double precision) as target_per_day,
+        cast(revenue_goals.target_per_day as {{ type_double() }}) as target_per_day,
         cast(
             {{ convert_currency('revenue_goals.target_per_day', 'revenue_goals.currency', 'fx') }}
-            as double precision
+            as {{ type_double() }}
         ) as target_per_day_rc,
         cast(
             {{ convert_currency('revenue_goals.target_per_day', 'revenue_goals.currency', 'fx') }} * 365.25 / 12
-            as double precision
+            as {{ type_double() }}
         ) as monthly_target_rc
     from revenue_goals
     inner join assignments

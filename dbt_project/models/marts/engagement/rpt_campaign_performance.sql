@@ -58,7 +58,7 @@ final as (
         campaigns.campaign_id,
         campaigns.campaign_name,
         campaigns.status,
-        cast(campaigns.cost_rc as double precision) as cost_rc,
+        cast(campaigns.cost_rc as {{ type_double() }}) as cost_rc,
         cast(coalesce(event_counts.recipients, 0) as bigint) as recipients,
         cast(coalesce(event_counts.delivered, 0) as bigint) as delivered,
         cast(coalesce(event_counts.openers, 0) as bigint) as openers,
@@ -67,13 +67,13 @@ final as (
         cast(coalesce(event_counts.bounces, 0) as bigint) as bounces,
         cast(coalesce(event_counts.unsubscribes, 0) as bigint) as unsubscribes,
         cast(coalesce(event_counts.spam_reports, 0) as bigint) as spam_reports,
-        cast(event_counts.responses as double precision) / nullif(event_counts.recipients, 0) as response_rate,
+        cast(event_counts.responses as {{ type_double() }}) / nullif(event_counts.recipients, 0) as response_rate,
         cast(coalesce(lead_outcomes.leads, 0) as bigint) as leads,
         cast(coalesce(lead_outcomes.converted_leads, 0) as bigint) as converted_leads,
         cast(coalesce(lead_outcomes.purchases, 0) as bigint) as purchases,
-        cast(coalesce(lead_outcomes.revenue_rc, 0) as double precision) as revenue_rc,
+        cast(coalesce(lead_outcomes.revenue_rc, 0) as {{ type_double() }}) as revenue_rc,
         cast(coalesce(lead_outcomes.new_customers, 0) as bigint) as new_customers,
-        cast(coalesce(lead_outcomes.revenue_rc, 0) / nullif(campaigns.cost_rc, 0) as double precision) as revenue_per_cost,
+        cast(coalesce(lead_outcomes.revenue_rc, 0) / nullif(campaigns.cost_rc, 0) as {{ type_double() }}) as revenue_per_cost,
         campaigns.sent_at
     from campaigns
     left join event_counts

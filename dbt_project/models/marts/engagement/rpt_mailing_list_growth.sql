@@ -122,7 +122,7 @@ final as (
         cast(subscribed as bigint) as subscribed,
         cast(unsubscribed_or_cleaned as bigint) as unsubscribed_or_cleaned,
         cast(members_at_start + subscribed - unsubscribed_or_cleaned as bigint) as members_at_end,
-        cast(subscribed - unsubscribed_or_cleaned as double precision) / nullif(members_at_start, 0) as growth_rate
+        cast(subscribed - unsubscribed_or_cleaned as {{ type_double() }}) / nullif(members_at_start, 0) as growth_rate
     from counted
 )
 

@@ -125,7 +125,7 @@ daily_costs as (
         *,
         tickets_opened + calls as interactions,
         cast(
-            (agent_work_minutes + talk_seconds / 60.0) / 60.0 * {{ var('support_cost_per_hour') }}
+            (agent_work_minutes + cast(talk_seconds as {{ type_double() }}) / 60) / 60.0 * {{ var('support_cost_per_hour') }}
             as {{ type_double() }}
         ) as support_cost_rc
     from daily_counts

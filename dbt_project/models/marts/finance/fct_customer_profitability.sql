@@ -37,7 +37,7 @@ requesters as (
 ),
 
 zero as (
-    select cast(0 as double precision) as amount
+    select cast(0 as {{ type_double() }}) as amount
 ),
 
 contributions as (

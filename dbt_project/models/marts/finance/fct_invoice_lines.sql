@@ -74,13 +74,13 @@ final as (
         lines_priced.unit_amount,
         lines_priced.amount,
         lines_priced.unit_cost,
-        cast({{ convert_currency('lines_priced.amount', 'lines_priced.currency', 'fx_amount') }} as double precision) as amount_rc,
+        cast({{ convert_currency('lines_priced.amount', 'lines_priced.currency', 'fx_amount') }} as {{ type_double() }}) as amount_rc,
         cast(
             case
                 when lines_priced.catalogue_product_id is null then 0
                 else {{ convert_currency('lines_priced.quantity * lines_priced.unit_cost', 'lines_priced.cost_currency', 'fx_cost') }}
             end
-            as double precision
+            as {{ type_double() }}
         ) as cogs_rc,
         lines_priced.is_revenue,
         lines_priced.product_sku is not null and lines_priced.catalogue_product_id is null as is_unknown_sku,

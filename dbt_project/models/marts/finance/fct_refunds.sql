@@ -31,7 +31,7 @@ refunds_linked as (
         charges.customer_id,
         charges.invoice_id,
         case
-            when invoices.total > 0 then cast(invoices.subtotal as double precision) / cast(invoices.total as double precision)
+            when invoices.total > 0 then cast(invoices.subtotal as {{ type_double() }}) / cast(invoices.total as {{ type_double() }})
             else 1.0
         end as net_of_tax_share,
         {{ to_reporting_date('refunds.created_at') }} as refund_date
@@ -54,10 +54,10 @@ final as (
         refunds_linked.reason,
         refunds_linked.currency,
         refunds_linked.amount,
-        cast({{ convert_currency('refunds_linked.amount', 'refunds_linked.currency', 'fx') }} as double precision) as amount_rc,
+        cast({{ convert_currency('refunds_linked.amount', 'refunds_linked.currency', 'fx') }} as {{ type_double() }}) as amount_rc,
         cast(
             {{ convert_currency('refunds_linked.amount', 'refunds_linked.currency', 'fx') }} * refunds_linked.net_of_tax_share
-            as double precision
+            as {{ type_double() }}
         ) as amount_net_of_tax_rc,
         refunds_linked.refund_date,
         cast({{ dbt.date_trunc('month', 'refunds_linked.refund_date') }} as date) as month_start,

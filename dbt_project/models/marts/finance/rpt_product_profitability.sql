@@ -15,15 +15,15 @@ final as (
         product_id,
         month_start,
         cast(coalesce(sum(quantity), 0) as bigint) as units,
-        cast(coalesce(sum(amount_rc), 0) as double precision) as revenue_rc,
-        cast(coalesce(sum(cogs_rc), 0) as double precision) as cogs_rc,
-        cast(coalesce(sum(amount_rc), 0) - coalesce(sum(cogs_rc), 0) as double precision) as gross_margin_rc,
+        cast(coalesce(sum(amount_rc), 0) as {{ type_double() }}) as revenue_rc,
+        cast(coalesce(sum(cogs_rc), 0) as {{ type_double() }}) as cogs_rc,
+        cast(coalesce(sum(amount_rc), 0) - coalesce(sum(cogs_rc), 0) as {{ type_double() }}) as gross_margin_rc,
         cast(
             case
                 when coalesce(sum(amount_rc), 0) > 0
                     then (coalesce(sum(amount_rc), 0) - coalesce(sum(cogs_rc), 0)) / sum(amount_rc)
             end
-            as double precision
+            as {{ type_double() }}
         ) as gross_margin_pct
     from invoice_lines
     where is_revenue

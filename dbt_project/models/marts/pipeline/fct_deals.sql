@@ -115,7 +115,7 @@ net_new_ranked as (
     select
         deal_id,
         row_number() over (
-            partition by account_id order by closed_at, deal_id
+            partition by account_id order by closed_at nulls last, deal_id nulls last
         ) as won_rank
     from deals
     where status = 'won'

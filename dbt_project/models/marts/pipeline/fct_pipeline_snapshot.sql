@@ -1,11 +1,6 @@
 -- depends_on: {{ ref('stg_crm__deal_history') }}
 -- depends_on: {{ ref('stg_reference__fx_rates') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where snapshot_date >= ({{ pipeline_snapshot_recompute_from() }}){% endif %}",
-) }}
+{{ pipeline_snapshot_config() }}
 
 {#
     One row per (day, deal) for every deal open at the end of that day.
@@ -26,6 +21,8 @@
     The pre-hook deletes those days; the model appends them again. The first day is worked
     out once, when the model compiles, before the pre-hook runs: worked out again after the
     delete, it would see fewer stored days, come out earlier and append some days twice.
+    On Spark, whose Parquet tables cannot delete rows, the model is a table rebuilt whole
+    (pipeline_snapshot_config, macros/pipeline_snapshot.sql).
 #}
 
 {%- set recompute_from = none -%}

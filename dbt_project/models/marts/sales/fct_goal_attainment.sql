@@ -158,7 +158,7 @@ actuals as (
                 when 'activities' then coalesce(activity_actuals.activities_done, 0)
                 when 'new_leads' then coalesce(lead_actuals.new_leads, 0)
             end
-            as double precision
+            as {{ type_double() }}
         ) as actual
     from periods_with_goal
     left join deal_actuals
@@ -186,12 +186,12 @@ final as (
         period_type,
         period_start,
         period_end,
-        cast(target as double precision) as target,
+        cast(target as {{ type_double() }}) as target,
         actual,
-        cast(case when target > 0 then actual / target end as double precision) as attainment,
+        cast(case when target > 0 then actual / target end as {{ type_double() }}) as attainment,
         actual >= target as is_met,
         expected_to_date,
-        cast(case when expected_to_date > 0 then actual / expected_to_date end as double precision) as pace
+        cast(case when expected_to_date > 0 then actual / expected_to_date end as {{ type_double() }}) as pace
     from actuals
 )
 

@@ -31,7 +31,7 @@ final as (
         quotes_dated.currency,
         quotes_dated.total_amount,
         cast(
-            {{ convert_currency('quotes_dated.total_amount', 'quotes_dated.currency', 'fx') }} as double precision
+            {{ convert_currency('quotes_dated.total_amount', 'quotes_dated.currency', 'fx') }} as {{ type_double() }}
         ) as total_amount_rc,
         quotes_dated.sent_at is not null as is_presented,
         {{ to_reporting_date('quotes_dated.sent_at') }} as sent_date,

@@ -166,7 +166,7 @@ velocity_inputs as (
     select
         rep_months.rep_id,
         rep_months.month_start,
-        cast(sum(case when live_deals.status = 'won' then 1 else 0 end) as double precision)
+        cast(sum(case when live_deals.status = 'won' then 1 else 0 end) as {{ type_double() }})
         / nullif(count(live_deals.deal_id), 0) as win_rate_count,
         avg(case when live_deals.status = 'won' then live_deals.amount_rc end) as avg_won_deal_rc,
         avg(case when live_deals.status = 'won' then live_deals.sales_cycle_days end) as avg_sales_cycle_days
@@ -265,31 +265,31 @@ final as (
         rep_id,
         month_start,
         cast(deals_created as bigint) as deals_created,
-        cast(pipeline_created_rc as double precision) as pipeline_created_rc,
+        cast(pipeline_created_rc as {{ type_double() }}) as pipeline_created_rc,
         cast(deals_won as bigint) as deals_won,
-        cast(won_revenue_rc as double precision) as won_revenue_rc,
+        cast(won_revenue_rc as {{ type_double() }}) as won_revenue_rc,
         cast(deals_lost as bigint) as deals_lost,
-        cast(deals_won as double precision) / nullif(deals_won + deals_lost, 0) as win_rate_count,
-        cast(won_revenue_rc / nullif(closed_amount_rc, 0) as double precision) as win_rate_amount,
-        cast(avg_won_deal_rc as double precision) as avg_won_deal_rc,
-        cast(avg_sales_cycle_days as double precision) as avg_sales_cycle_days,
+        cast(deals_won as {{ type_double() }}) / nullif(deals_won + deals_lost, 0) as win_rate_count,
+        cast(won_revenue_rc / nullif(closed_amount_rc, 0) as {{ type_double() }}) as win_rate_amount,
+        cast(avg_won_deal_rc as {{ type_double() }}) as avg_won_deal_rc,
+        cast(avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days,
         cast(calls as bigint) as calls,
         cast(meetings as bigint) as meetings,
         cast(emails as bigint) as emails,
         cast(activities_done as bigint) as activities_done,
         cast(case when is_as_of_month then coalesce(activities_scheduled, 0) end as bigint) as activities_scheduled_next_week,
-        cast(deal_calls as double precision) / nullif(deals_called, 0) as calls_per_opportunity,
+        cast(deal_calls as {{ type_double() }}) / nullif(deals_called, 0) as calls_per_opportunity,
         cast(
             case
                 when window_avg_sales_cycle_days > 0
                     then open_deals * window_win_rate_count * window_avg_won_deal_rc / window_avg_sales_cycle_days
             end
-            as double precision
+            as {{ type_double() }}
         ) as sales_velocity_rc_per_day,
         cast(open_deals as bigint) as open_deals,
-        cast(open_pipeline_rc as double precision) as open_pipeline_rc,
-        cast(next_month_target_rc as double precision) as next_month_target_rc,
-        cast(open_pipeline_rc / nullif(next_month_target_rc, 0) as double precision) as pipeline_coverage
+        cast(open_pipeline_rc as {{ type_double() }}) as open_pipeline_rc,
+        cast(next_month_target_rc as {{ type_double() }}) as next_month_target_rc,
+        cast(open_pipeline_rc / nullif(next_month_target_rc, 0) as {{ type_double() }}) as pipeline_coverage
     from joined
 )
 

@@ -65,7 +65,7 @@ deal_inputs_by_user as (
         user_id,
         count(*) as deals_closed,
         avg(case when status = 'won' then amount_rc end) as avg_won_deal_rc,
-        cast(sum(case when status = 'won' then 1 else 0 end) as double precision) / count(*) as deal_win_rate
+        cast(sum(case when status = 'won' then 1 else 0 end) as {{ type_double() }}) / count(*) as deal_win_rate
     from closed_in_window
     group by user_id
 ),
@@ -73,20 +73,20 @@ deal_inputs_by_user as (
 deal_inputs_company as (
     select
         avg(case when status = 'won' then amount_rc end) as avg_won_deal_rc,
-        cast(sum(case when status = 'won' then 1 else 0 end) as double precision) / nullif(count(*), 0) as deal_win_rate
+        cast(sum(case when status = 'won' then 1 else 0 end) as {{ type_double() }}) / nullif(count(*), 0) as deal_win_rate
     from closed_in_window
 ),
 
 lead_inputs_by_user as (
     select
         user_id,
-        cast(sum(case when is_won then 1 else 0 end) as double precision) / count(*) as lead_to_won_rate
+        cast(sum(case when is_won then 1 else 0 end) as {{ type_double() }}) / count(*) as lead_to_won_rate
     from persons_in_window
     group by user_id
 ),
 
 lead_inputs_company as (
-    select cast(sum(case when is_won then 1 else 0 end) as double precision) / nullif(count(*), 0) as lead_to_won_rate
+    select cast(sum(case when is_won then 1 else 0 end) as {{ type_double() }}) / nullif(count(*), 0) as lead_to_won_rate
     from persons_in_window
 ),
 
@@ -138,13 +138,13 @@ final as (
         goal_id,
         user_id,
         period_type,
-        cast(revenue_target_rc as double precision) as revenue_target_rc,
-        cast(avg_won_deal_rc as double precision) as avg_won_deal_rc,
-        cast(lead_to_won_rate as double precision) as lead_to_won_rate,
-        cast(deal_win_rate as double precision) as deal_win_rate,
-        cast(revenue_target_rc / nullif(avg_won_deal_rc, 0) as double precision) as deals_needed,
-        cast(revenue_target_rc / nullif(avg_won_deal_rc, 0) / nullif(lead_to_won_rate, 0) as double precision) as leads_needed,
-        cast(revenue_target_rc / nullif(deal_win_rate, 0) as double precision) as pipeline_needed_rc,
+        cast(revenue_target_rc as {{ type_double() }}) as revenue_target_rc,
+        cast(avg_won_deal_rc as {{ type_double() }}) as avg_won_deal_rc,
+        cast(lead_to_won_rate as {{ type_double() }}) as lead_to_won_rate,
+        cast(deal_win_rate as {{ type_double() }}) as deal_win_rate,
+        cast(revenue_target_rc / nullif(avg_won_deal_rc, 0) as {{ type_double() }}) as deals_needed,
+        cast(revenue_target_rc / nullif(avg_won_deal_rc, 0) / nullif(lead_to_won_rate, 0) as {{ type_double() }}) as leads_needed,
+        cast(revenue_target_rc / nullif(deal_win_rate, 0) as {{ type_double() }}) as pipeline_needed_rc,
         uses_own_history
     from plans
 )

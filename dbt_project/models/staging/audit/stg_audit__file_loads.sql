@@ -1,7 +1,9 @@
 {#
     The audit's bookkeeping: one row per (batch, export file) loaded. int_as_of_date reads
     the as-of date from it, the incremental pipeline snapshot the load times (its
-    watermark). (The base models read audit.file_loads themselves.)
+    watermark). (The base models read audit.file_loads themselves.) `loaded_at` is cast to
+    the project's timestamp: the lake's Parquet copy of the DuckDB table (Spark) holds it as
+    a timestamp without time zone, a type of its own on Spark.
 #}
 with
 
@@ -19,7 +21,7 @@ final as (
         duplicates_removed,
         records_fixed,
         records_flagged,
-        loaded_at
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
     from file_loads
 )
 
