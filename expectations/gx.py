@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import great_expectations as gx
+from orchestration.lib.spark_session import guard_spark_connect_import
 
-from .rules import Rule, Suite
+guard_spark_connect_import()  # before GX: see there
+
+import great_expectations as gx  # noqa: E402
+
+from .rules import Rule, Suite  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from orchestration.lib.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 # --- Exceptions: findings that are the design, not a fault ---------------------------------
 # (rule, pattern of the finding's node, why). The node is a model's name, a source's
@@ -854,3 +854,19 @@ def test_every_exception_still_matches_a_finding(project: Project) -> None:
         if rule not in RULES or not any(fnmatchcase(f.node, pattern) for f in RULES[rule](project))
     ]
     assert not stale, "exceptions that match no finding; remove them:\n" + "\n".join(stale)
+
+
+def test_great_expectations_imports_from_a_main_module_without_a_file():
+    """pyspark (installed for CRMWH_ENGINE=spark) exits the process with status 0 when Great
+    Expectations imports its Spark Connect package from a main module without a file, as in
+    `python -c` or a pytest-xdist worker: the audit's modules guard that import
+    (spark_session.guard_spark_connect_import), so the import goes on."""
+    for module in ("orchestration.lib.audit.gx", "expectations.gx"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {module}, great_expectations; print('imported')"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=PROJECT_ROOT,
+        )
+        assert done.returncode == 0 and done.stdout.strip() == "imported", (module, done.stderr)

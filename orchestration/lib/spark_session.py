@@ -16,9 +16,12 @@ exit, and without Hive there is no derby.log nor metastore_db.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from typing import TYPE_CHECKING
@@ -35,6 +38,32 @@ APP_NAME = "crmwh-audit"
 _lock = threading.Lock()
 _session: SparkSession | None = None
 _scratch: str | None = None
+
+
+def guard_spark_connect_import() -> None:
+    """Make pyspark's Spark Connect package importable without ending the process.
+
+    Great Expectations imports `pyspark.sql.connect` to learn whether Spark Connect is
+    there. Without Spark Connect's own dependencies (grpc: the local session needs none),
+    that import raises ImportError, which GX expects, except when the main module has no
+    file (a `python -c` script, a pytest-xdist worker): pyspark then takes itself for a
+    doctest run and calls `sys.exit(0)`, so the audit ends silently with status 0. In that
+    case only, import the package here once, and mark it absent when it cannot be used,
+    so that every later import raises the ImportError GX handles. Call before importing GX."""
+    main = sys.modules.get("__main__")
+    if (
+        main is None
+        or getattr(main, "__spec__", None) is not None
+        or hasattr(main, "__file__")
+        or hasattr(sys, "ps1")
+        or "pyspark.sql.connect" in sys.modules
+    ):
+        return
+    with contextlib.redirect_stderr(io.StringIO()):  # pyspark's "Skipping doctests" line
+        try:
+            import pyspark.sql.connect  # noqa: F401
+        except (ImportError, SystemExit):
+            sys.modules["pyspark.sql.connect"] = None  # type: ignore[assignment]
 
 
 def master() -> str:

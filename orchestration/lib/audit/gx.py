@@ -23,7 +23,10 @@ from expectations import Suite
 from expectations import sql as suite_sql
 
 from ..settings import engine
+from ..spark_session import guard_spark_connect_import
 from .results import Record
+
+guard_spark_connect_import()  # before GX is imported (below, lazily): see there
 
 log = logging.getLogger("crmwh")
 
