@@ -46,6 +46,17 @@ def test_everything_without_a_recorded_build_or_after_a_project_change():
     assert changes_since(build(STATE), edited).everything
 
 
+def test_another_engine_rebuilds_everything_and_an_old_record_was_built_on_duckdb():
+    on_spark = BuildState("p1", STATE.files, STATE.as_of_date, "spark")
+    changes = changes_since(build(STATE), on_spark)
+    assert changes.everything
+    assert changes.reason == "the last build was on duckdb, this one is on spark"
+    # a build recorded before the engine setting has no "engine": it was a DuckDB build
+    old = BuildState.from_json('{"project": "p1", "files": {}, "as_of_date": null}')
+    assert old.engine == "duckdb"
+    assert BuildState.from_json(on_spark.to_json()) == on_spark
+
+
 def test_a_file_whose_loads_changed_appeared_or_went_is_named():
     now = BuildState("p1", {"crm/deals.csv": "a2", "email/events.jsonl": "c"}, "2026-11-22")
     changes = changes_since(build(STATE), now)
