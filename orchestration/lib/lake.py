@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contract import FILES
+from .publish import SCHEMA as MARTS
 from .warehouse import connect
 
 MANIFEST = "_lake.json"
 SCHEMA_FILE = "schema.parquet"
 AUDIT_FILE = "data.parquet"
-MARTS = "marts"
 
 
 @dataclass
