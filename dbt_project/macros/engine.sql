@@ -40,6 +40,34 @@
 
 
 {#
+    export_marts_to_lake (on-run-end): on Spark, each mart this run built is written to the
+    lake as Parquet (<lake>/marts/<mart>/), where the refresh reads it back into the
+    warehouse file for the publication (orchestration/lib/lake.py import_marts). Spark
+    itself writes it, so that the marts reach the refresh wherever Spark's own tables live
+    (a local folder, a cluster's catalog and object store). On DuckDB the marts are built in
+    the warehouse file: nothing to do.
+#}
+{% macro export_marts_to_lake(results) -%}
+    {{ return(adapter.dispatch('export_marts_to_lake', 'crmwh')(results)) }}
+{%- endmacro %}
+
+{% macro default__export_marts_to_lake(results) -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__export_marts_to_lake(results) -%}
+    {%- if execute -%}
+        {%- set lake = env_var('CRMWH_RESOLVED_LAKE', env_var('CRMWH_LAKE', '')) -%}
+        {%- for result in results
+            if result.node.resource_type == 'model' and result.node.schema == 'marts'
+            and result.status == 'success' -%}
+            {%- do run_query("insert overwrite directory '" ~ lake ~ "/marts/" ~ result.node.alias ~ "' using parquet select * from " ~ result.node.relation_name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
+{#
     delta_base_config: how a delta file's base model is materialised (base_model,
     macros/resolution.sql). On DuckDB an incremental table, appended to and purged of
     stale versions (resolve_delta, delete_stale_delta_versions). On Spark a table rebuilt

@@ -1,33 +1,38 @@
-"""The lake: the warehouse's raw and audit tables as Parquet, where Spark reads them.
+"""The lake: where the two engines hand tables over, as Parquet.
 
 With `CRMWH_ENGINE=spark` the loader and the audit work as always, on the DuckDB warehouse
 file (a batch is one day of exports: deciding it needs no cluster), and dbt builds the
-models on Spark. Between the two, `export_lake` writes the sources of the dbt project as
-Parquet, one folder per table, which dbt registers in Spark's catalog before every run
-(`register_lake_sources`, dbt_project/macros/engine.sql):
+models on Spark. Before the build, `export_lake` writes the sources of the dbt project to the
+lake, which dbt registers in Spark's catalog before every run (`register_lake_sources`,
+dbt_project/macros/engine.sql); after it, dbt's Spark writes each mart it built back to the
+lake (`export_marts_to_lake`, on-run-end), and `import_marts` copies them into the warehouse
+file's schema `marts`, in one transaction, so that the publication, the dashboard and the
+build bookkeeping read the same tables whatever the engine:
 
     <lake>/raw/<table>/<batch date>.parquet     one file per loaded batch of the file
     <lake>/raw/<table>/schema.parquet           no rows: the table's columns, also when empty
     <lake>/audit/<table>/data.parquet           the whole (small) audit table
+    <lake>/marts/<mart>/part-*.parquet          a mart, as Spark built it
     <lake>/_lake.json                           what each raw file was written from
 
-A raw file is written again only when its batch's load changed (`audit.file_loads`: the
-file's SHA-256 and load time), so a daily refresh exports the day's batch, not the history;
-a batch no longer loaded loses its file. Every file is written under a hidden name (which
-Spark skips) and renamed into place. After the build, `import_marts` copies Spark's marts
-back into the warehouse file's schema `marts`, in one transaction, so that the publication,
-the dashboard and the build bookkeeping read the same tables whatever the engine.
+The lake is a folder or an object-store URL (`CRMWH_LAKE=s3://bucket/lake`, lib/storage.py):
+on a cluster, a place both the refresh and the cluster reach. A raw file is written again
+only when its batch's load changed (`audit.file_loads`: the file's SHA-256 and load time),
+so a daily refresh exports the day's batch, not the history; a batch no longer loaded loses
+its file. Every file is put in place whole (lib/storage.py), under a name Spark reads only
+once it is complete.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contract import FILES
 from .publish import SCHEMA as MARTS
+from .storage import Location, staged
 from .warehouse import connect
 
 MANIFEST = "_lake.json"
@@ -54,20 +59,18 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _copy(con, query: str, target: Path, parameters: list | None = None) -> None:
-    """Write a query's rows to `target` as Parquet: under a hidden name, then renamed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    hidden = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    con.execute(f"copy ({query}) to {_literal(str(hidden))} (format parquet)", parameters or [])
-    os.replace(hidden, target)
+def _copy(con, query: str, lake: Location, *parts: str, parameters: list | None = None) -> None:
+    """Write a query's rows to `parts` under the lake as Parquet, put in place whole."""
+    with staged(lake, *parts) as temporary:
+        con.execute(
+            f"copy ({query}) to {_literal(str(temporary))} (format parquet)", parameters or []
+        )
 
 
-def export_lake(warehouse: Path, lake: Path) -> LakeExport:
+def export_lake(warehouse: Path, lake: Location) -> LakeExport:
     """Bring the lake up to date with the warehouse file's raw and audit tables."""
-    lake.mkdir(parents=True, exist_ok=True)
-    manifest_path = lake / MANIFEST
     recorded: dict[str, dict[str, str]] = (
-        json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        json.loads(lake.read_text(MANIFEST)) if lake.exists(MANIFEST) else {}
     )
     export = LakeExport()
     con = connect(warehouse, read_only=True)
@@ -81,8 +84,9 @@ def export_lake(warehouse: Path, lake: Path) -> LakeExport:
         }
         for spec in FILES:
             table = f"raw.{spec.table}"
-            folder = lake / "raw" / spec.table
-            _copy(con, f"select * from {table} limit 0", folder / SCHEMA_FILE)
+            folder = ("raw", spec.table)
+            present = set(lake.files(*folder))
+            _copy(con, f"select * from {table} limit 0", lake, *folder, SCHEMA_FILE)
             batches = [
                 batch
                 for (batch,) in con.execute(
@@ -93,20 +97,21 @@ def export_lake(warehouse: Path, lake: Path) -> LakeExport:
             now: dict[str, str] = {}
             for batch in batches:
                 signature = loads.get((spec.path, batch), "unknown")
-                target = folder / f"{batch}.parquet"
-                if before.get(batch) != signature or not target.exists():
+                name = f"{batch}.parquet"
+                if before.get(batch) != signature or name not in present:
                     _copy(
                         con,
                         f"select * from {table} where _batch_date = cast(? as date)",
-                        target,
-                        [batch],
+                        lake,
+                        *folder,
+                        name,
+                        parameters=[batch],
                     )
                     export.raw_written.append(f"{spec.table}/{batch}")
                 now[batch] = signature
-            for stale in sorted(folder.glob("*.parquet")):
-                if stale.name != SCHEMA_FILE and stale.stem not in now:
-                    stale.unlink()
-                    export.raw_removed.append(f"{spec.table}/{stale.stem}")
+            for stale in sorted(present - {SCHEMA_FILE} - {f"{b}.parquet" for b in now}):
+                lake.remove(*folder, stale)
+                export.raw_removed.append(f"{spec.table}/{stale.removesuffix('.parquet')}")
             recorded[spec.table] = now
         audit_tables = [
             name
@@ -116,35 +121,37 @@ def export_lake(warehouse: Path, lake: Path) -> LakeExport:
             ).fetchall()
         ]
         for name in audit_tables:
-            _copy(con, f"select * from audit.{name}", lake / "audit" / name / AUDIT_FILE)
+            _copy(con, f"select * from audit.{name}", lake, "audit", name, AUDIT_FILE)
         export.audit_tables = len(audit_tables)
     finally:
         con.close()
-    hidden = manifest_path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-    hidden.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
-    os.replace(hidden, manifest_path)
+    lake.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", MANIFEST)
     return export
 
 
-def spark_tables(spark_dir: Path, schema: str = MARTS) -> dict[str, Path]:
-    """The tables of a schema built on Spark (managed tables: Parquet folders)."""
-    folder = spark_dir / "tables" / f"{schema}.db"
-    if not folder.is_dir():
-        return {}
-    return {
-        path.name: path
-        for path in sorted(folder.iterdir())
-        if path.is_dir() and not path.name.startswith((".", "_"))
-    }
+def import_marts(warehouse: Path, lake: Location) -> int:
+    """Replace the warehouse file's schema `marts` by the marts Spark wrote to the lake,
+    in one transaction; returns the number of marts. Spark's timestamps (UTC instants in
+    Parquet) become DuckDB timestamps in UTC, the type the DuckDB build gives them. From an
+    object store, the marts are downloaded first (they are small next to the raw tables)."""
+    names = lake.folders(MARTS)
+    if not names:
+        raise FileNotFoundError(f"no marts written by Spark under {lake.url(MARTS)}")
+    with tempfile.TemporaryDirectory(prefix="crmwh-marts-") as downloads:
+        folders: dict[str, Path] = {}
+        for name in names:
+            if lake.is_local:
+                folders[name] = lake.local_path / MARTS / name
+            else:
+                folders[name] = Path(downloads) / name
+                lake.download(f"{MARTS}/{name}", folders[name])
+            if not any(folders[name].glob("*.parquet")):
+                raise FileNotFoundError(f"mart {name}: no Parquet file in {lake.url(MARTS, name)}")
+        _replace_marts(warehouse, folders)
+    return len(names)
 
 
-def import_marts(warehouse: Path, spark_dir: Path) -> int:
-    """Replace the warehouse file's schema `marts` by the marts Spark built, in one
-    transaction; returns the number of marts. Spark's timestamps (UTC instants in Parquet)
-    become DuckDB timestamps in UTC, the type the DuckDB build gives them."""
-    tables = spark_tables(spark_dir)
-    if not tables:
-        raise FileNotFoundError(f"no marts built on Spark under {spark_dir / 'tables'}")
+def _replace_marts(warehouse: Path, folders: dict[str, Path]) -> None:
     con = connect(warehouse)
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -157,7 +164,7 @@ def import_marts(warehouse: Path, spark_dir: Path) -> int:
                 [MARTS],
             ).fetchall()
         }
-        for name, folder in tables.items():
+        for name, folder in folders.items():
             source = f"read_parquet({_literal(str(folder / '*.parquet'))})"
             columns = con.execute(f"describe select * from {source}").fetchall()
             select = ", ".join(
@@ -169,7 +176,7 @@ def import_marts(warehouse: Path, spark_dir: Path) -> int:
             con.execute(
                 f'create or replace table {MARTS}."{name}" as select {select} from {source}'
             )
-        for name in sorted(existing - set(tables)):
+        for name in sorted(existing - set(folders)):
             con.execute(f'drop table {MARTS}."{name}"')
         con.execute("commit")
     except BaseException:
@@ -177,4 +184,3 @@ def import_marts(warehouse: Path, spark_dir: Path) -> int:
         raise
     finally:
         con.close()
-    return len(tables)

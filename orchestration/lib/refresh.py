@@ -114,8 +114,8 @@ class RefreshResult:
         lines.append(f"  warehouse: {settings.warehouse_path()}")
         if settings.engine() != "duckdb":
             lines.append(
-                f"  models built on {settings.engine()}: lake {settings.lake_dir()}, "
-                f"tables {settings.spark_dir()}"
+                f"  models built on {settings.engine()}: lake {settings.lake_location().root}, "
+                f"tables {settings.spark_warehouse()}"
             )
         if self.log_file:
             lines.append(f"  log: {self.log_file}")

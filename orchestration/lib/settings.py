@@ -1,16 +1,19 @@
 """Where things are: the landing folder, the warehouse file and the dbt project.
 
 Environment variables override the defaults, which work from a clean clone:
-`CRMWH_LANDING` (default `seeds/exports`) and `CRMWH_WAREHOUSE` (default
-`warehouse/crm.duckdb`), both relative to the project root unless absolute;
+`CRMWH_LANDING` (default `seeds/exports`; a folder or an object-store URL) and
+`CRMWH_WAREHOUSE` (default `warehouse/crm.duckdb`), both relative to the project root unless
+absolute;
 `CRMWH_PUBLISH_DIR` (default: `published/` beside the warehouse file) where BI tools read
 the published marts; `CRMWH_LOCK_TIMEOUT` (seconds, default 600) how long a refresh waits
 for another one of the same warehouse before giving up; `CRMWH_MEMORY_LIMIT` (default
 `1GB`) the memory limit of every DuckDB database the pipeline opens, dbt's included;
 `CRMWH_ENGINE` (`duckdb`, the default, or `spark`) the engine dbt builds the models on, and
-for Spark `CRMWH_LAKE` (default: `lake/` beside the warehouse file) where the loader exports
-the raw and audit tables as Parquet and `CRMWH_SPARK_DIR` (default: `spark/` beside the
-warehouse file) Spark's catalog and tables; `CRMWH_SPARK_MASTER` (default `local[2]`) and
+for Spark `CRMWH_LAKE` (default: `lake/` beside the warehouse file; a folder or an
+object-store URL) where the loader exports the raw and audit tables as Parquet and Spark the
+marts, and `CRMWH_SPARK_DIR` (default: `spark/` beside the
+warehouse file) the local Spark session's catalog, and `CRMWH_SPARK_WAREHOUSE` (default:
+`tables/` in it; a folder or a URL) its tables; `CRMWH_SPARK_MASTER` (default `local[2]`) and
 `CRMWH_SPARK_DRIVER_MEMORY` (default `2g`) the local Spark sessions' (dbt's, read in
 profiles.yml, and the audit's, lib/spark_session.py) (docs/spark.md).
 """
@@ -21,6 +24,7 @@ import os
 from pathlib import Path
 
 from .failures import UserError
+from .storage import Location, is_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -46,8 +50,22 @@ def _resolve(variable: str) -> Path:
     return _resolve_path(os.environ.get(variable) or DEFAULTS[variable])
 
 
+def landing_location() -> str:
+    """`CRMWH_LANDING` as given when it is a URL (`s3://bucket/exports`, lib/storage.py),
+    else its absolute path."""
+    value = os.environ.get("CRMWH_LANDING") or DEFAULTS["CRMWH_LANDING"]
+    if is_url(value):
+        location = Location.of(value)
+        return str(location.local_path) if location.is_local else location.root
+    return str(_resolve_path(value))
+
+
 def landing_dir() -> Path:
-    return _resolve("CRMWH_LANDING")
+    """The landing folder the loader reads: `CRMWH_LANDING`, or, when that is an
+    object-store URL, its mirror `landing-mirror/` beside the warehouse file, which the
+    refresh brings up to date before it reads (lib/landing_mirror.py)."""
+    location = landing_location()
+    return warehouse_path().parent / "landing-mirror" if is_url(location) else Path(location)
 
 
 def warehouse_path() -> Path:
@@ -92,18 +110,29 @@ def engine() -> str:
     return value
 
 
-def lake_dir() -> Path:
-    """Where the loader exports the raw and audit tables as Parquet for Spark."""
-    if os.environ.get("CRMWH_LAKE"):
-        return _resolve_path(os.environ["CRMWH_LAKE"])
-    return warehouse_path().parent / "lake"
+def lake_location() -> Location:
+    """Where the loader exports the raw and audit tables as Parquet for Spark, and Spark
+    the marts for the publication (lib/lake.py): a folder or an object-store URL."""
+    value = os.environ.get("CRMWH_LAKE")
+    if not value:
+        return Location.of(warehouse_path().parent / "lake")
+    return Location.of(value if is_url(value) else _resolve_path(value))
 
 
 def spark_dir() -> Path:
-    """Spark's catalog (a Derby metastore) and the tables dbt builds on Spark."""
+    """The local Spark session's catalog (a Derby metastore) and, by default, its tables."""
     if os.environ.get("CRMWH_SPARK_DIR"):
         return _resolve_path(os.environ["CRMWH_SPARK_DIR"])
     return warehouse_path().parent / "spark"
+
+
+def spark_warehouse() -> str:
+    """Where the local Spark session keeps the tables dbt builds (`spark.sql.warehouse.dir`):
+    `CRMWH_SPARK_WAREHOUSE`, a folder or a URL, default `tables/` in the Spark folder."""
+    value = os.environ.get("CRMWH_SPARK_WAREHOUSE")
+    if not value:
+        return str(spark_dir() / "tables")
+    return value if is_url(value) else str(_resolve_path(value))
 
 
 def export_environment() -> None:
@@ -111,13 +140,14 @@ def export_environment() -> None:
     (dbt reads CRMWH_WAREHOUSE and CRMWH_MEMORY_LIMIT in profiles.yml) and to the resources
     (dg.EnvVar, defs/resources.py).
     An unset CRMWH_PUBLISH_DIR stays unset: its default follows the warehouse."""
-    os.environ["CRMWH_LANDING"] = str(landing_dir())
+    os.environ["CRMWH_LANDING"] = landing_location()
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
     os.environ["CRMWH_MEMORY_LIMIT"] = memory_limit()
     os.environ["CRMWH_ENGINE"] = engine()
     # read by profiles.yml's spark target and macros/engine.sql; under names of their own,
     # so that an unset CRMWH_LAKE or CRMWH_SPARK_DIR keeps following the warehouse
-    os.environ["CRMWH_RESOLVED_LAKE"] = str(lake_dir())
+    os.environ["CRMWH_RESOLVED_LAKE"] = lake_location().root
     os.environ["CRMWH_RESOLVED_SPARK_DIR"] = str(spark_dir())
+    os.environ["CRMWH_RESOLVED_SPARK_WAREHOUSE"] = spark_warehouse()
     if os.environ.get("CRMWH_PUBLISH_DIR"):
         os.environ["CRMWH_PUBLISH_DIR"] = str(publish_dir())

@@ -75,7 +75,7 @@ def dbt_models(
         args.append("--full-refresh")
     spark = settings.engine() == "spark"
     if spark:  # dbt on Spark reads the sources from the lake (lib/lake.py)
-        context.log.info(export_lake(warehouse.file, settings.lake_dir()).describe())
+        context.log.info(export_lake(warehouse.file, settings.lake_location()).describe())
         settings.spark_dir().mkdir(parents=True, exist_ok=True)
     with as_parent():
         invocation = dbt.cli(
@@ -127,8 +127,8 @@ def dbt_models(
                 "its output could not be read; nothing is recorded or published"
             )
         if spark:  # the publication and the build bookkeeping read the warehouse file
-            marts = import_marts(warehouse.file, settings.spark_dir())
-            context.log.info(f"copied {marts} marts from Spark into {warehouse.file}")
+            marts = import_marts(warehouse.file, settings.lake_location())
+            context.log.info(f"copied {marts} marts built on Spark into {warehouse.file}")
         if complete:
             con = connect(warehouse.file)
             try:
