@@ -18,14 +18,16 @@ log = logging.getLogger("crmwh")
 
 
 def _apply_paths(args: argparse.Namespace) -> None:
+    from .lib.storage import is_url
+
     for option, variable in (
         ("landing", "CRMWH_LANDING"),
         ("warehouse", "CRMWH_WAREHOUSE"),
         ("publish_dir", "CRMWH_PUBLISH_DIR"),
     ):
         value = getattr(args, option, None)
-        if value:
-            os.environ[variable] = str(Path(value).resolve())
+        if value:  # a landing may be an object-store URL (lib/storage.py): kept as given
+            os.environ[variable] = value if is_url(value) else str(Path(value).resolve())
 
 
 def _interrupt(signum: int, frame) -> None:
@@ -221,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     ref = commands.add_parser(
         "refresh", parents=[verbose], help="run the daily refresh job in-process"
     )
-    ref.add_argument("--landing", help="landing folder (default $CRMWH_LANDING or seeds/exports)")
+    ref.add_argument(
+        "--landing",
+        help="landing folder or object-store URL (default $CRMWH_LANDING or seeds/exports)",
+    )
     ref.add_argument(
         "--warehouse", help="warehouse file (default $CRMWH_WAREHOUSE or warehouse/crm.duckdb)"
     )

@@ -11,6 +11,7 @@ import dagster as dg
 
 from ..lib import settings
 from ..lib.locking import refresh_lock
+from ..lib.storage import is_url
 
 log = logging.getLogger("crmwh")
 
@@ -44,7 +45,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class LandingResource(dg.ConfigurableResource):
-    """The landing folder that holds one sub-folder per export batch."""
+    """The landing folder that holds one sub-folder per export batch: the one the loader
+    reads, which is the mirror of a landing in an object store (lib/landing_mirror.py)."""
 
     path: str
 
@@ -71,16 +73,24 @@ def _from_environment(variable: str, default: Path) -> str | dg.EnvVar:
     return dg.EnvVar(variable) if os.environ.get(variable) else str(default)
 
 
+def _landing_folder() -> str | dg.EnvVar:
+    """`CRMWH_LANDING` when it is a folder; for an object-store URL, its local mirror."""
+    if is_url(settings.landing_location()):
+        return str(settings.landing_dir())
+    return _from_environment("CRMWH_LANDING", settings.landing_dir())
+
+
 def build_resources() -> dict:
-    # Sets CRMWH_LANDING and CRMWH_WAREHOUSE (to their defaults when unset) and a set
-    # CRMWH_PUBLISH_DIR to absolute paths; an unset CRMWH_PUBLISH_DIR follows the warehouse.
+    # Sets CRMWH_LANDING (a URL stays one) and CRMWH_WAREHOUSE (to their defaults when unset)
+    # and a set CRMWH_PUBLISH_DIR to absolute paths; an unset CRMWH_PUBLISH_DIR follows the
+    # warehouse.
     settings.export_environment()
     return {
         "warehouse": WarehouseResource(
             path=_from_environment("CRMWH_WAREHOUSE", settings.warehouse_path()),
             lock_timeout=settings.lock_timeout(),
         ),
-        "landing": LandingResource(path=_from_environment("CRMWH_LANDING", settings.landing_dir())),
+        "landing": LandingResource(path=_landing_folder()),
         "publication": PublicationResource(
             path=_from_environment("CRMWH_PUBLISH_DIR", settings.publish_dir())
         ),

@@ -4,7 +4,8 @@ Before the run: the warehouse folder must be writable, no other refresh of the s
 warehouse may run (the refresh lock, lib/locking.py: wait up to CRMWH_LOCK_TIMEOUT, then
 give up naming it), and no other process may hold the warehouse file (DuckDB's own lock:
 named with its pid). Those problems raise a one-line UserError (lib/failures.py) before
-anything is written.
+anything is written. A landing in an object store is then mirrored (lib/landing_mirror.py):
+a landing URL that does not exist or cannot be read is a UserError too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from . import settings
 from .build_state import up_to_date
+from .landing_mirror import shown_landing, sync_landing
 from .loading import unchanged_batches
 from .locking import check_warehouse_free, ensure_writable_dir, explain_duckdb_error, refresh_lock
 from .publish import CURRENT, current_publication
@@ -237,7 +239,8 @@ def run_refresh(
     """Execute the `daily_refresh` job of the code location in this process, holding the
     refresh lock of the warehouse. Raises UserError (one line) when the refresh cannot
     start: warehouse folder not writable, another refresh running past CRMWH_LOCK_TIMEOUT,
-    warehouse file held by another process. The result names a problem in one line.
+    warehouse file held by another process, landing URL not readable. The result names a
+    problem in one line.
 
     The run's Dagster event log goes to the Python logger `event_logger` (every event, at
     its level: step events are DEBUG) instead of Dagster's console logger; without one,
@@ -260,6 +263,7 @@ def run_refresh(
             "the publish folder",
             "make it writable or set CRMWH_PUBLISH_DIR to another folder",
         )
+        sync_landing()
         if not full_refresh:
             unchanged = _nothing_to_do(warehouse)
             if unchanged is not None:
@@ -277,7 +281,7 @@ def _nothing_to_do(warehouse) -> RefreshResult | None:
     why = up_to_date(warehouse, settings.publish_dir())
     if why is None:
         return None
-    result = RefreshResult(success=True, seconds=0.0, landing=str(settings.landing_dir()))
+    result = RefreshResult(success=True, seconds=0.0, landing=shown_landing())
     result.batches_skipped = unchanged
     result.build_plan = f"no new or changed batch and {why}: nothing to do"
     logging.getLogger("crmwh").info(f"build plan: {result.build_plan}")
@@ -371,7 +375,7 @@ def _run(
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
-    result = RefreshResult(success=False, seconds=0.0, landing=str(settings.landing_dir()))
+    result = RefreshResult(success=False, seconds=0.0, landing=shown_landing())
     # 1. the load (every raw asset and the audit's outputs), 2. the build it calls for
     load = job.execute_in_process(
         instance=instance,

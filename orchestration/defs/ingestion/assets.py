@@ -27,6 +27,8 @@ from ...lib.audit.quarantine import read_file_results
 from ...lib.audit.results import AuditResult
 from ...lib.contract import FILES
 from ...lib.errors import BatchRefused, RefusalKind
+from ...lib.failures import UserError
+from ...lib.landing_mirror import sync_landing
 from ...lib.loading import LoadReport, load_landing
 from ..resources import LandingResource, WarehouseResource
 
@@ -120,12 +122,20 @@ CHECK_SPECS = [
 def raw_exports(
     context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
 ):
-    """Accept every new or changed batch of the landing folder that passes the audit."""
+    """Accept every new or changed batch of the landing folder that passes the audit (a
+    landing in an object store is mirrored first: also a run the schedule launched reads
+    what the store holds now)."""
 
     def progress(message: str) -> None:
         context.log.info(message)
         log.info(message)  # the `crmwh refresh` console
 
+    try:
+        mirrored = sync_landing()
+    except UserError as e:
+        raise dg.Failure(description=str(e), allow_retries=False) from None
+    if mirrored is not None:
+        context.log.info(mirrored.describe())
     try:
         report = load_landing(landing.folder, warehouse.file, progress=progress)
     except (BatchRefused, FileNotFoundError) as e:

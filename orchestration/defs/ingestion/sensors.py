@@ -5,7 +5,9 @@ import json
 import dagster as dg
 
 from ...lib import settings
+from ...lib.failures import UserError, WarehouseBusy
 from ...lib.landing import discover_batches
+from ...lib.landing_mirror import sync_landing
 from ..operations.jobs import daily_refresh, load_request
 
 
@@ -14,7 +16,16 @@ from ..operations.jobs import daily_refresh, load_request
 )
 def new_batch_sensor(context: dg.SensorEvaluationContext):
     """Each batch folder triggers one load, also when it arrives late (an older export
-    date); build_after_load (defs/operations/jobs.py) then requests the build."""
+    date); build_after_load (defs/operations/jobs.py) then requests the build.
+
+    A landing in an object store is mirrored first (lib/landing_mirror.py), without waiting
+    for a running refresh (which holds the mirror): the next tick looks again."""
+    try:
+        sync_landing(lock_timeout=0)
+    except WarehouseBusy:
+        return dg.SkipReason("a refresh is running (it reads the landing mirror): next tick")
+    except UserError as e:  # the landing URL does not exist or cannot be read
+        return dg.SkipReason(str(e))
     landing = settings.landing_dir()
     if not landing.is_dir():
         return dg.SkipReason(f"landing folder {landing} does not exist")
