@@ -49,7 +49,8 @@ PHASE_LINES = (
     f"dbt build: {BUILT} of {BUILT} models built, {TESTS} of {TESTS} tests passed in ",
     f"publish: {MARTS} marts published in ",
 )
-# a model, seed or test of dbt (not the on-run-start hook, macros/engine.sql: its own "1 of 1")
+# a model, seed or test of dbt (not the on-run-start and on-run-end hooks, macros/engine.sql:
+# each prints its own "1 of 1")
 DBT_NODE_LINE = re.compile(r"^.* stdout: \d+ of \d+ (?:OK|PASS) (?!hook:)", re.MULTILINE)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # anything but \t and \n
 
