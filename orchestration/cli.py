@@ -26,8 +26,9 @@ def _apply_paths(args: argparse.Namespace) -> None:
         ("publish_dir", "CRMWH_PUBLISH_DIR"),
     ):
         value = getattr(args, option, None)
-        if value:  # a landing may be an object-store URL (lib/storage.py): kept as given
-            os.environ[variable] = value if is_url(value) else str(Path(value).resolve())
+        if value:  # the landing may be an object-store URL (lib/storage.py): kept as given
+            keep = option == "landing" and is_url(value)
+            os.environ[variable] = value if keep else str(Path(value).resolve())
 
 
 def _interrupt(signum: int, frame) -> None:

@@ -40,9 +40,14 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _upload(folder: Path, url: str) -> None:
+    """The files, and the empty folder markers (`batch/`) that the S3 console's "Create
+    folder" and many upload tools write: the mirror must not take them for files."""
     fs = fsspec.filesystem("s3")
     for rel, content in _tree(folder).items():
         fs.pipe_file(f"{url}/{rel}", content)
+    batches = sorted({rel.split("/")[0] for rel in _tree(folder) if "/" in rel})
+    for marker in [f"{url}/", *(f"{url}/{batch}/" for batch in batches)]:
+        fs.pipe_file(marker, b"")
 
 
 @pytest.fixture

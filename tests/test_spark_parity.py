@@ -6,7 +6,7 @@ one system dependency.
 The Spark side arrives as a history and a daily batch (two refreshes: the lake exports only
 the new batch the second time), the DuckDB side in one refresh: the marts depend only on the
 set of batches. The Spark refresh is given its lake and its tables as `file://` URLs, the way
-a cluster is given object-store URLs (lib/storage.py; tests/test_object_store.py has the
+a cluster is given object-store URLs (lib/storage.py; tests/test_lake_object_store.py has the
 lake on a real S3 API)."""
 
 from __future__ import annotations

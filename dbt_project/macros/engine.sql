@@ -10,6 +10,19 @@
     registers them afresh, so that their columns follow the contract. On DuckDB the loader
     writes them into the warehouse file itself: nothing to do.
 #}
+{#
+    lake_location: the lake as the orchestration resolved it (CRMWH_RESOLVED_LAKE), else
+    CRMWH_LAKE; dbt run by hand on Spark without either refuses, rather than read or
+    overwrite folders at the root of the file system.
+#}
+{% macro lake_location() -%}
+    {%- set lake = env_var('CRMWH_RESOLVED_LAKE', env_var('CRMWH_LAKE', '')) -%}
+    {%- if not lake -%}
+        {{ exceptions.raise_compiler_error("CRMWH_LAKE is not set: the lake where the raw tables are read and the marts written on Spark (docs/spark.md)") }}
+    {%- endif -%}
+    {{ return(lake.rstrip('/')) }}
+{%- endmacro %}
+
 {% macro register_lake_sources() -%}
     {{ return(adapter.dispatch('register_lake_sources', 'crmwh')()) }}
 {%- endmacro %}
@@ -20,7 +33,7 @@
 
 {% macro spark__register_lake_sources() -%}
     {%- if execute -%}
-        {%- set lake = env_var('CRMWH_RESOLVED_LAKE', env_var('CRMWH_LAKE', '')) -%}
+        {%- set lake = lake_location() -%}
         {%- set schemas = [] -%}
         {%- for node in graph.sources.values() if node.schema not in schemas -%}
             {%- do schemas.append(node.schema) -%}
@@ -57,7 +70,7 @@
 
 {% macro spark__export_marts_to_lake(results) -%}
     {%- if execute -%}
-        {%- set lake = env_var('CRMWH_RESOLVED_LAKE', env_var('CRMWH_LAKE', '')) -%}
+        {%- set lake = lake_location() -%}
         {%- for result in results
             if result.node.resource_type == 'model' and result.node.schema == 'marts'
             and result.status == 'success' -%}

@@ -129,14 +129,20 @@ def export_lake(warehouse: Path, lake: Location) -> LakeExport:
     return export
 
 
-def import_marts(warehouse: Path, lake: Location) -> int:
-    """Replace the warehouse file's schema `marts` by the marts Spark wrote to the lake,
-    in one transaction; returns the number of marts. Spark's timestamps (UTC instants in
-    Parquet) become DuckDB timestamps in UTC, the type the DuckDB build gives them. From an
-    object store, the marts are downloaded first (they are small next to the raw tables)."""
-    names = lake.folders(MARTS)
-    if not names:
-        raise FileNotFoundError(f"no marts written by Spark under {lake.url(MARTS)}")
+def import_marts(warehouse: Path, lake: Location, names: list[str]) -> int:
+    """Replace the warehouse file's schema `marts` by the marts `names` (the dbt project's)
+    that Spark wrote to the lake, in one transaction; returns their number. A folder of the
+    lake's `marts/` that is not one of them (a model since removed) is left out. Spark's
+    timestamps (UTC instants in Parquet) become DuckDB timestamps in UTC, the type the
+    DuckDB build gives them. From an object store, the marts are downloaded first (they are
+    small next to the raw tables)."""
+    written = set(lake.folders(MARTS))
+    missing = sorted(set(names) - written)
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} mart(s) not written by Spark under {lake.url(MARTS)}: "
+            + ", ".join(missing[:5])
+        )
     with tempfile.TemporaryDirectory(prefix="crmwh-marts-") as downloads:
         folders: dict[str, Path] = {}
         for name in names:

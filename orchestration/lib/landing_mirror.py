@@ -126,6 +126,7 @@ def _list_store(source: Location) -> dict[str, Version]:
     """Every object below the landing URL: its name relative to it -> its version."""
     root = fsspec.core.strip_protocol(source.root)
     try:
+        source.fs.invalidate_cache(root)  # listed afresh: the exports change between syncs
         found = source.fs.find(root, detail=True)
         if not found and not source.fs.isdir(root):
             raise FileNotFoundError(root)
@@ -139,7 +140,8 @@ def _list_store(source: Location) -> dict[str, Version]:
     objects = {}
     for name, info in found.items():
         rel = name.removeprefix(root.rstrip("/") + "/")
-        if info.get("type") == "file" and rel != name:
+        # a folder marker (an empty object named `folder/`, which S3 tools write) is no file
+        if info.get("type") == "file" and rel != name and rel and not rel.endswith("/"):
             objects[_checked(rel, source)] = (int(info.get("size") or 0), _version(info))
     return dict(sorted(objects.items()))
 

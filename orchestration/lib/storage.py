@@ -81,23 +81,26 @@ class Location:
 
     def files(self, *parts: str) -> list[str]:
         """The names of the data files directly in a folder (hidden ones left out)."""
-        key = self._key(*parts)
-        if not self.fs.isdir(key):
-            return []
-        names = [entry.rstrip("/").rsplit("/", 1)[-1] for entry in self.fs.ls(key, detail=False)]
-        return sorted(name for name in names if not name.startswith((".", "_")))
+        return self._entries("file", *parts)
 
     def folders(self, *parts: str) -> list[str]:
         """The names of the folders directly in a folder (hidden ones left out)."""
+        return self._entries("directory", *parts)
+
+    def _entries(self, kind: str, *parts: str) -> list[str]:
+        """Listed afresh every time (another process, Spark, writes here too); a folder
+        marker (an empty object named `folder/`, which S3 tools and Hadoop's S3A write) is
+        not a file."""
         key = self._key(*parts)
+        self.fs.invalidate_cache(key)
         if not self.fs.isdir(key):
             return []
         names = [
             entry["name"].rstrip("/").rsplit("/", 1)[-1]
             for entry in self.fs.ls(key, detail=True)
-            if entry["type"] == "directory"
+            if entry["type"] == kind and not (kind == "file" and entry["name"].endswith("/"))
         ]
-        return sorted(name for name in names if not name.startswith((".", "_")))
+        return sorted(name for name in names if name and not name.startswith((".", "_")))
 
     def remove(self, *parts: str) -> None:
         self.fs.rm(self._key(*parts))

@@ -14,6 +14,7 @@ from ...lib.console import report_progress
 from ...lib.dbt_wrapper import as_parent
 from ...lib.faults import crash_point
 from ...lib.lake import export_lake, import_marts
+from ...lib.publish import SCHEMA as MARTS
 from ...lib.warehouse import connect
 from ..resources import WarehouseResource
 from .project import dbt_cli, dbt_project
@@ -75,7 +76,11 @@ def dbt_models(
         args.append("--full-refresh")
     spark = settings.engine() == "spark"
     if spark:  # dbt on Spark reads the sources from the lake (lib/lake.py)
-        context.log.info(export_lake(warehouse.file, settings.lake_location()).describe())
+        lake = settings.lake_location()
+        try:
+            context.log.info(export_lake(warehouse.file, lake).describe())
+        except OSError as e:  # a file or an object store's error: name the lake
+            raise dg.Failure(f"cannot write the lake {lake.root}: {e}; check CRMWH_LAKE") from e
         settings.spark_dir().mkdir(parents=True, exist_ok=True)
     with as_parent():
         invocation = dbt.cli(
@@ -127,7 +132,11 @@ def dbt_models(
                 "its output could not be read; nothing is recorded or published"
             )
         if spark:  # the publication and the build bookkeeping read the warehouse file
-            marts = import_marts(warehouse.file, settings.lake_location())
+            lake = settings.lake_location()
+            try:
+                marts = import_marts(warehouse.file, lake, mart_names(invocation.manifest))
+            except OSError as e:  # a file or an object store's error: name the lake
+                raise dg.Failure(f"cannot read the marts from the lake {lake.root}: {e}") from e
             context.log.info(f"copied {marts} marts built on Spark into {warehouse.file}")
         if complete:
             con = connect(warehouse.file)
@@ -150,6 +159,15 @@ def dbt_models(
 def _metadata_text(event: dg.AssetObservation, name: str) -> str:
     value = event.metadata.get(name)
     return str(getattr(value, "value", value))
+
+
+def mart_names(manifest: Mapping[str, Any]) -> list[str]:
+    """The marts of the dbt project: its models in the schema `marts`."""
+    return sorted(
+        node["alias"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == MARTS
+    )
 
 
 def data_tests(manifest: Mapping[str, Any]) -> int:
