@@ -870,3 +870,23 @@ def test_great_expectations_imports_from_a_main_module_without_a_file():
             cwd=PROJECT_ROOT,
         )
         assert done.returncode == 0 and done.stdout.strip() == "imported", (module, done.stderr)
+
+
+def test_on_spark_dbt_builds_with_the_profile_output_crmwh_dbt_target_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cluster's output added to profiles.yml is chosen with CRMWH_DBT_TARGET (docs/spark.md);
+    on DuckDB the variable is ignored."""
+    from orchestration.lib import settings
+
+    monkeypatch.setenv("CRMWH_DBT_TARGET", "our_cluster")
+    monkeypatch.setenv("CRMWH_ENGINE", "duckdb")
+    assert settings.dbt_target() == "duckdb"
+    monkeypatch.setenv("CRMWH_ENGINE", "spark")
+    assert settings.dbt_target() == "our_cluster"
+    monkeypatch.delenv("CRMWH_DBT_TARGET")
+    assert settings.dbt_target() == "spark"
+
+    monkeypatch.setenv("CRMWH_DBT_TARGET", "our_cluster")
+    with pytest.raises(pytest.fail.Exception, match="our_cluster"):
+        dbt_parse(tmp_path)  # profiles.yml has no such output: dbt names the one it was asked

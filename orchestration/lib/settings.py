@@ -11,9 +11,10 @@ for another one of the same warehouse before giving up; `CRMWH_MEMORY_LIMIT` (de
 `CRMWH_ENGINE` (`duckdb`, the default, or `spark`) the engine dbt builds the models on, and
 for Spark `CRMWH_LAKE` (default: `lake/` beside the warehouse file; a folder or an
 object-store URL) where the loader exports the raw and audit tables as Parquet and Spark the
-marts, and `CRMWH_SPARK_DIR` (default: `spark/` beside the
-warehouse file) the local Spark session's catalog, and `CRMWH_SPARK_WAREHOUSE` (default:
-`tables/` in it; a folder or a URL) its tables; `CRMWH_SPARK_MASTER` (default `local[2]`) and
+marts, `CRMWH_DBT_TARGET` (default `spark`, the local session) the output of profiles.yml
+dbt builds with, `CRMWH_SPARK_DIR` (default: `spark/` beside the warehouse file) the local
+Spark session's catalog, and `CRMWH_SPARK_WAREHOUSE` (default: `tables/` in it; a folder or a
+URL) its tables; `CRMWH_SPARK_MASTER` (default `local[2]`) and
 `CRMWH_SPARK_DRIVER_MEMORY` (default `2g`) the local Spark sessions' (dbt's, read in
 profiles.yml, and the audit's, lib/spark_session.py) (docs/spark.md).
 """
@@ -110,6 +111,15 @@ def engine() -> str:
     return value
 
 
+def dbt_target() -> str:
+    """The output of dbt_project/profiles.yml dbt builds with: the engine's own (`duckdb`,
+    `spark`: a local session), or, on Spark, `CRMWH_DBT_TARGET`, an output added for a
+    cluster (a Thrift server, Databricks: docs/spark.md)."""
+    if engine() == "duckdb":
+        return "duckdb"
+    return (os.environ.get("CRMWH_DBT_TARGET") or engine()).strip()
+
+
 def lake_location() -> Location:
     """Where the loader exports the raw and audit tables as Parquet for Spark, and Spark
     the marts for the publication (lib/lake.py): a folder or an object-store URL."""
@@ -144,6 +154,7 @@ def export_environment() -> None:
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
     os.environ["CRMWH_MEMORY_LIMIT"] = memory_limit()
     os.environ["CRMWH_ENGINE"] = engine()
+    os.environ["CRMWH_DBT_TARGET"] = dbt_target()
     # read by profiles.yml's spark target and macros/engine.sql; under names of their own,
     # so that an unset CRMWH_LAKE or CRMWH_SPARK_DIR keeps following the warehouse
     os.environ["CRMWH_RESOLVED_LAKE"] = lake_location().root
