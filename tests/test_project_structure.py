@@ -879,14 +879,22 @@ def test_on_spark_dbt_builds_with_the_profile_output_crmwh_dbt_target_names(
     on DuckDB the variable is ignored."""
     from orchestration.lib import settings
 
+    exported = ["CRMWH_LANDING", "CRMWH_MEMORY_LIMIT", "CRMWH_PUBLISH_DIR"] + [
+        f"CRMWH_RESOLVED_{name}" for name in ("LAKE", "DBT_TARGET", "SPARK_DIR", "SPARK_WAREHOUSE")
+    ]
+    for variable in exported:  # export_environment sets them: restored after the test
+        monkeypatch.setenv(variable, os.environ.get(variable, ""))
+    monkeypatch.setenv("CRMWH_WAREHOUSE", str(tmp_path / "crm.duckdb"))
     monkeypatch.setenv("CRMWH_DBT_TARGET", "our_cluster")
     monkeypatch.setenv("CRMWH_ENGINE", "duckdb")
     assert settings.dbt_target() == "duckdb"
+    settings.export_environment()  # a DuckDB refresh, then a Spark one, in one process
     monkeypatch.setenv("CRMWH_ENGINE", "spark")
     assert settings.dbt_target() == "our_cluster"
     monkeypatch.delenv("CRMWH_DBT_TARGET")
     assert settings.dbt_target() == "spark"
 
     monkeypatch.setenv("CRMWH_DBT_TARGET", "our_cluster")
+    settings.export_environment()
     with pytest.raises(pytest.fail.Exception, match="our_cluster"):
         dbt_parse(tmp_path)  # profiles.yml has no such output: dbt names the one it was asked

@@ -154,10 +154,11 @@ def export_environment() -> None:
     os.environ["CRMWH_WAREHOUSE"] = str(warehouse_path())
     os.environ["CRMWH_MEMORY_LIMIT"] = memory_limit()
     os.environ["CRMWH_ENGINE"] = engine()
-    os.environ["CRMWH_DBT_TARGET"] = dbt_target()
-    # read by profiles.yml's spark target and macros/engine.sql; under names of their own,
-    # so that an unset CRMWH_LAKE or CRMWH_SPARK_DIR keeps following the warehouse
+    # read by profiles.yml and macros/engine.sql; under names of their own, so that an unset
+    # CRMWH_LAKE or CRMWH_SPARK_DIR keeps following the warehouse, and CRMWH_DBT_TARGET the
+    # engine, in a process that refreshes on both
     os.environ["CRMWH_RESOLVED_LAKE"] = lake_location().root
+    os.environ["CRMWH_RESOLVED_DBT_TARGET"] = dbt_target()
     os.environ["CRMWH_RESOLVED_SPARK_DIR"] = str(spark_dir())
     os.environ["CRMWH_RESOLVED_SPARK_WAREHOUSE"] = spark_warehouse()
     if os.environ.get("CRMWH_PUBLISH_DIR"):
