@@ -24,12 +24,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import fsspec
-
 from . import settings
 from .failures import UserError
 from .locking import refresh_lock
-from .storage import Location, is_url
+from .storage import Location, hidden_temporary, is_url
 
 log = logging.getLogger("crmwh")
 
@@ -124,7 +122,7 @@ def _sync(source: Location, mirror: Path) -> MirrorReport:
 
 def _list_store(source: Location) -> dict[str, Version]:
     """Every object below the landing URL: its name relative to it -> its version."""
-    root = fsspec.core.strip_protocol(source.root)
+    root = source.store_path
     try:
         source.fs.invalidate_cache(root)  # listed afresh: the exports change between syncs
         found = source.fs.find(root, detail=True)
@@ -182,9 +180,8 @@ def _read_manifest(manifest: Path, source: str) -> dict[str, Version]:
 
 
 def _write_manifest(manifest: Path, source: str, files: dict[str, Version]) -> None:
-    temporary = manifest.with_name(f"{manifest.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"source": source, "files": files}), encoding="utf-8")
-    os.replace(temporary, manifest)
+    text = json.dumps({"source": source, "files": files})
+    Location.of(manifest.parent).write_text(text, manifest.name)
 
 
 def _local_files(mirror: Path) -> dict[str, int]:
@@ -209,9 +206,9 @@ def _download(source: Location, mirror: Path, rels: list[str]) -> None:
     renamed once every download has succeeded (fsspec downloads them concurrently)."""
     if not rels:
         return
-    root = fsspec.core.strip_protocol(source.root).rstrip("/")
+    root = source.store_path
     targets = [mirror / rel for rel in rels]
-    temporaries = [target.with_name(f".{target.name}.{os.getpid()}.tmp") for target in targets]
+    temporaries = [hidden_temporary(target) for target in targets]
     try:
         try:
             source.fs.get([f"{root}/{rel}" for rel in rels], [str(t) for t in temporaries])

@@ -21,9 +21,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import fsspec
+if TYPE_CHECKING:  # fsspec is imported when a location is first read or written, not at
+    import fsspec  # start-up (settings imports this module)
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -55,11 +58,20 @@ class Location:
             raise ValueError(f"{self.root} is not on this machine")
         return Path(self.root.removeprefix("file://"))
 
-    @property
+    @cached_property
     def fs(self) -> fsspec.AbstractFileSystem:
+        import fsspec
+
         if self.is_local:
             return fsspec.filesystem("file")
         return fsspec.core.url_to_fs(self.root)[0]
+
+    @property
+    def store_path(self) -> str:
+        """The root as its filesystem names it, without the protocol (`bucket/exports`)."""
+        import fsspec
+
+        return fsspec.core.strip_protocol(self.root).rstrip("/")
 
     def url(self, *parts: str) -> str:
         """What Spark and fsspec are given for `parts` under this location."""
@@ -113,6 +125,11 @@ class Location:
             self.fs.get(self._key(folder, name), str(target / name))
 
 
+def hidden_temporary(target: Path) -> Path:
+    """Where `target` is written before it is renamed into place: a hidden name beside it."""
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 @contextmanager
 def staged(location: Location, *parts: str) -> Iterator[Path]:
     """A local file to write; on success it is put in place at `parts` under `location`
@@ -120,7 +137,7 @@ def staged(location: Location, *parts: str) -> Iterator[Path]:
     if location.is_local:
         target = location.local_path.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary = hidden_temporary(target)
         try:
             yield temporary
             os.replace(temporary, target)
